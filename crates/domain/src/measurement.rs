@@ -78,7 +78,10 @@ impl Measurement {
                 sigma_azimuth_rad,
                 sigma_elevation_rad,
             } => {
-                if ![range_m, azimuth_rad, elevation_rad].into_iter().all(finite) {
+                if ![range_m, azimuth_rad, elevation_rad]
+                    .into_iter()
+                    .all(finite)
+                {
                     return Err(MeasurementError::NonFinite(id));
                 }
                 if ![sigma_range_m, sigma_azimuth_rad, sigma_elevation_rad]
@@ -121,9 +124,7 @@ impl Measurement {
                 if !position.iter().copied().all(finite) {
                     return Err(MeasurementError::NonFinite(id));
                 }
-                if !covariance.iter().copied().all(finite)
-                    || covariance.cholesky().is_none()
-                {
+                if !covariance.iter().copied().all(finite) || covariance.cholesky().is_none() {
                     return Err(MeasurementError::BadNoise(id));
                 }
             }
@@ -157,7 +158,8 @@ impl Measurement {
             } => {
                 let dz = height_m.map_or(0.0, |h| h - self.site.position.z);
                 let ground = (range_m * range_m - dz * dz).max(0.0).sqrt();
-                let local = Vector3::new(ground * azimuth_rad.sin(), ground * azimuth_rad.cos(), dz);
+                let local =
+                    Vector3::new(ground * azimuth_rad.sin(), ground * azimuth_rad.cos(), dz);
                 self.site.to_system(&local)
             }
             Observation::Position { position, .. } => position,
@@ -171,7 +173,11 @@ mod tests {
     use crate::SensorKind;
 
     fn site() -> SensorSite {
-        SensorSite::aligned(SensorId(1), SensorKind::Radar3d, Vector3::new(100.0, -50.0, 10.0))
+        SensorSite::aligned(
+            SensorId(1),
+            SensorKind::Radar3d,
+            Vector3::new(100.0, -50.0, 10.0),
+        )
     }
 
     #[test]

@@ -1,0 +1,721 @@
+//! The `Predictor` and `Updater` stages and their implementations: extended and unscented
+//! Kalman filters over any motion model, and an interacting multiple model (IMM) over several.
+//!
+//! A tracker is generic over one predictor/updater pair sharing a state type, so swapping the
+//! filter is one constructor argument (as in Stone Soup).
+
+use crate::TrackError;
+use crate::gaussian::{Gaussian, POS};
+use crate::measure::{AnyModel, MeasurementModel};
+use crate::motion::MotionModel;
+use nalgebra::{Matrix3, Matrix6, SMatrix, SVector, Vector3, Vector6};
+use std::f64::consts::PI;
+use std::sync::Arc;
+
+/// What the rest of the tracker needs to know of any state estimate.
+pub trait Estimate: Clone + Send + Sync {
+    /// `[x, vx, y, vy, z, vz]` and covariance.
+    fn kinematics(&self) -> (Vector6<f64>, Matrix6<f64>);
+    fn position(&self) -> Vector3<f64>;
+    fn position_cov(&self) -> Matrix3<f64>;
+}
+
+impl<const N: usize> Estimate for Gaussian<N> {
+    fn kinematics(&self) -> (Vector6<f64>, Matrix6<f64>) {
+        Gaussian::kinematics(self)
+    }
+    fn position(&self) -> Vector3<f64> {
+        Gaussian::position(self)
+    }
+    fn position_cov(&self) -> Matrix3<f64> {
+        Gaussian::position_cov(self)
+    }
+}
+
+/// Predicts an estimate forward in time (negative `dt` retrodicts where the model allows).
+pub trait Predictor: Send + Sync {
+    type State: Estimate;
+    fn predict(&self, state: &Self::State, dt: f64) -> Result<Self::State, TrackError>;
+    /// The state a new track starts from, given a 6-D kinematic prior.
+    fn initial_state(&self, mean: &Vector6<f64>, cov: &Matrix6<f64>) -> Self::State;
+}
+
+/// The innovation of one measurement against one predicted estimate.
+#[derive(Debug, Clone, Copy)]
+pub struct Innovation {
+    pub residual: Vector3<f64>,
+    pub s: Matrix3<f64>,
+    pub s_inv: Matrix3<f64>,
+    /// Squared Mahalanobis distance.
+    pub distance2: f64,
+    pub ln_det_s: f64,
+    /// True dimension of the measurement.
+    pub dim: usize,
+}
+
+impl Innovation {
+    fn from_parts(residual: Vector3<f64>, s: Matrix3<f64>, dim: usize) -> Result<Self, TrackError> {
+        let s = (s + s.transpose()) * 0.5;
+        let chol = s.cholesky().ok_or(TrackError::NotPositiveDefinite {
+            context: "innovation covariance",
+        })?;
+        let l = chol.l();
+        let ln_det_s = 2.0 * (0..3).map(|i| l[(i, i)].ln()).sum::<f64>();
+        let s_inv = chol.inverse();
+        let distance2 = residual.dot(&(s_inv * residual));
+        if !distance2.is_finite() {
+            return Err(TrackError::NonFinite {
+                context: "innovation",
+            });
+        }
+        Ok(Self {
+            residual,
+            s,
+            s_inv,
+            distance2,
+            ln_det_s,
+            dim,
+        })
+    }
+
+    /// Gaussian log-likelihood of the measurement.
+    pub fn log_likelihood(&self) -> f64 {
+        -0.5 * (self.distance2 + self.ln_det_s + self.dim as f64 * (2.0 * PI).ln())
+    }
+}
+
+/// Corrects a predicted estimate with measurements.
+pub trait Updater: Send + Sync {
+    type State: Estimate;
+    fn innovate(&self, predicted: &Self::State, model: &AnyModel)
+    -> Result<Innovation, TrackError>;
+    /// Standard update with one measurement whose innovation was computed by `innovate`.
+    fn update(
+        &self,
+        predicted: &Self::State,
+        model: &AnyModel,
+        innovation: &Innovation,
+    ) -> Result<Self::State, TrackError>;
+    /// Probabilistic-data-association update: `weights[k]` is the association probability of
+    /// `hypotheses[k]`, `miss_weight` the probability that none is from the target.
+    fn update_weighted(
+        &self,
+        predicted: &Self::State,
+        hypotheses: &[(&AnyModel, &Innovation)],
+        weights: &[f64],
+        miss_weight: f64,
+    ) -> Result<Self::State, TrackError>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kalman building blocks shared by EKF, UKF and IMM
+
+/// Cross-covariance P Hᵀ, residual and innovation covariance of one measurement.
+type Linearised<const N: usize> = (SMatrix<f64, N, 3>, Vector3<f64>, Matrix3<f64>);
+
+/// Cross-covariance P Hᵀ and innovation covariance for the linearised model at the mean.
+fn linearised<const N: usize>(g: &Gaussian<N>, model: &AnyModel) -> Linearised<N> {
+    let pos = g.position();
+    let hp = model.jacobian(&pos);
+    // P[:, pos] is N×3
+    let p_cols = SMatrix::<f64, N, 3>::from_fn(|r, c| g.cov[(r, POS[c])]);
+    let pxz = p_cols * hp.transpose();
+    let p_pos = Matrix3::from_fn(|r, c| g.cov[(POS[r], POS[c])]);
+    let s = hp * p_pos * hp.transpose() + model.noise();
+    let residual = model.residual(&model.observed(), &model.predict(&pos));
+    (pxz, residual, s)
+}
+
+fn ekf_innovation<const N: usize>(
+    g: &Gaussian<N>,
+    model: &AnyModel,
+) -> Result<Innovation, TrackError> {
+    let (_, residual, s) = linearised(g, model);
+    Innovation::from_parts(residual, s, model.dim())
+}
+
+fn ekf_update<const N: usize>(
+    g: &Gaussian<N>,
+    model: &AnyModel,
+    inn: &Innovation,
+) -> Result<Gaussian<N>, TrackError> {
+    let (pxz, _, _) = linearised(g, model);
+    let k = pxz * inn.s_inv;
+    let mut out = Gaussian {
+        mean: g.mean + k * inn.residual,
+        cov: g.cov - k * pxz.transpose(),
+    };
+    out.sanitise("EKF update")?;
+    Ok(out)
+}
+
+fn pda_update<const N: usize>(
+    g: &Gaussian<N>,
+    hypotheses: &[(&AnyModel, &Innovation)],
+    weights: &[f64],
+    miss_weight: f64,
+) -> Result<Gaussian<N>, TrackError> {
+    if hypotheses.is_empty() {
+        return Ok(g.clone());
+    }
+    // Combined innovation with the gain of the first hypothesis' model (one scan = one sensor).
+    let (model0, inn0) = hypotheses[0];
+    let (pxz, _, _) = linearised(g, model0);
+    let k = pxz * inn0.s_inv;
+    let mut nu = Vector3::zeros();
+    let mut spread = Matrix3::zeros();
+    for ((_, inn), w) in hypotheses.iter().zip(weights) {
+        nu += inn.residual * *w;
+        spread += inn.residual * inn.residual.transpose() * *w;
+    }
+    spread -= nu * nu.transpose();
+    let updated_cov = g.cov - k * pxz.transpose();
+    let cov = g.cov * miss_weight + updated_cov * (1.0 - miss_weight) + k * spread * k.transpose();
+    let mut out = Gaussian {
+        mean: g.mean + k * nu,
+        cov,
+    };
+    out.sanitise("PDA update")?;
+    Ok(out)
+}
+
+fn ekf_predict<const N: usize>(
+    motion: &dyn MotionModel<N>,
+    g: &Gaussian<N>,
+    dt: f64,
+) -> Result<Gaussian<N>, TrackError> {
+    if dt == 0.0 {
+        return Ok(g.clone());
+    }
+    let f = motion.jacobian(&g.mean, dt);
+    let mut out = Gaussian {
+        mean: motion.propagate(&g.mean, dt),
+        cov: f * g.cov * f.transpose() + motion.noise(&g.mean, dt.abs()),
+    };
+    out.sanitise("EKF predict")?;
+    Ok(out)
+}
+
+/// Extra prior variances of the components beyond `[x vx y vy z vz]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExtraPrior {
+    /// Turn-rate standard deviation, rad/s.
+    pub omega_sigma: f64,
+    /// Acceleration standard deviation, m/s².
+    pub accel_sigma: f64,
+}
+
+impl Default for ExtraPrior {
+    fn default() -> Self {
+        Self {
+            omega_sigma: 0.05,
+            accel_sigma: 10.0,
+        }
+    }
+}
+
+fn initial_gaussian<const N: usize>(
+    mean: &Vector6<f64>,
+    cov: &Matrix6<f64>,
+    extra: &ExtraPrior,
+) -> Gaussian<N> {
+    let mut vars = [0.0; 4];
+    for (i, v) in vars.iter_mut().enumerate() {
+        let idx = 6 + i;
+        *v = if crate::motion::omega_index(N) == Some(idx) {
+            extra.omega_sigma.powi(2)
+        } else {
+            extra.accel_sigma.powi(2)
+        };
+    }
+    Gaussian::from_kinematics(mean, cov, &vars)
+}
+
+// ---------------------------------------------------------------------------------------------
+// EKF
+
+/// Extended Kalman predictor over a motion model.
+#[derive(Clone)]
+pub struct ExtendedKalmanPredictor<const N: usize> {
+    pub motion: Arc<dyn MotionModel<N>>,
+    pub extra_prior: ExtraPrior,
+}
+
+impl<const N: usize> ExtendedKalmanPredictor<N> {
+    pub fn new(motion: impl MotionModel<N> + 'static) -> Self {
+        Self {
+            motion: Arc::new(motion),
+            extra_prior: ExtraPrior::default(),
+        }
+    }
+}
+
+impl<const N: usize> Predictor for ExtendedKalmanPredictor<N> {
+    type State = Gaussian<N>;
+    fn predict(&self, state: &Gaussian<N>, dt: f64) -> Result<Gaussian<N>, TrackError> {
+        ekf_predict(self.motion.as_ref(), state, dt)
+    }
+    fn initial_state(&self, mean: &Vector6<f64>, cov: &Matrix6<f64>) -> Gaussian<N> {
+        initial_gaussian(mean, cov, &self.extra_prior)
+    }
+}
+
+/// Extended Kalman updater (linearises each measurement model at the predicted position).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExtendedKalmanUpdater<const N: usize>;
+
+impl<const N: usize> Updater for ExtendedKalmanUpdater<N> {
+    type State = Gaussian<N>;
+    fn innovate(
+        &self,
+        predicted: &Gaussian<N>,
+        model: &AnyModel,
+    ) -> Result<Innovation, TrackError> {
+        ekf_innovation(predicted, model)
+    }
+    fn update(
+        &self,
+        predicted: &Gaussian<N>,
+        model: &AnyModel,
+        inn: &Innovation,
+    ) -> Result<Gaussian<N>, TrackError> {
+        ekf_update(predicted, model, inn)
+    }
+    fn update_weighted(
+        &self,
+        predicted: &Gaussian<N>,
+        hypotheses: &[(&AnyModel, &Innovation)],
+        weights: &[f64],
+        miss_weight: f64,
+    ) -> Result<Gaussian<N>, TrackError> {
+        pda_update(predicted, hypotheses, weights, miss_weight)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// UKF
+
+/// Unscented-transform parameters (scaled sigma points).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UnscentedParams {
+    pub alpha: f64,
+    pub beta: f64,
+    pub kappa: f64,
+}
+
+impl Default for UnscentedParams {
+    fn default() -> Self {
+        Self {
+            alpha: 1.0,
+            beta: 2.0,
+            kappa: 0.0,
+        }
+    }
+}
+
+struct SigmaSet<const N: usize> {
+    points: Vec<SVector<f64, N>>,
+    wm: Vec<f64>,
+    wc: Vec<f64>,
+}
+
+fn sigma_points<const N: usize>(
+    g: &Gaussian<N>,
+    p: &UnscentedParams,
+) -> Result<SigmaSet<N>, TrackError> {
+    let n = N as f64;
+    let lambda = p.alpha * p.alpha * (n + p.kappa) - n;
+    let chol = (g.cov * (n + lambda))
+        .cholesky()
+        .ok_or(TrackError::NotPositiveDefinite {
+            context: "UKF sigma points",
+        })?;
+    let l = chol.l();
+    let mut points = Vec::with_capacity(2 * N + 1);
+    points.push(g.mean);
+    for i in 0..N {
+        points.push(g.mean + l.column(i));
+    }
+    for i in 0..N {
+        points.push(g.mean - l.column(i));
+    }
+    let w = 1.0 / (2.0 * (n + lambda));
+    let mut wm = vec![w; 2 * N + 1];
+    let mut wc = wm.clone();
+    wm[0] = lambda / (n + lambda);
+    wc[0] = wm[0] + (1.0 - p.alpha * p.alpha + p.beta);
+    Ok(SigmaSet { points, wm, wc })
+}
+
+/// Unscented Kalman predictor over a motion model.
+#[derive(Clone)]
+pub struct UnscentedKalmanPredictor<const N: usize> {
+    pub motion: Arc<dyn MotionModel<N>>,
+    pub params: UnscentedParams,
+    pub extra_prior: ExtraPrior,
+}
+
+impl<const N: usize> UnscentedKalmanPredictor<N> {
+    pub fn new(motion: impl MotionModel<N> + 'static) -> Self {
+        Self {
+            motion: Arc::new(motion),
+            params: UnscentedParams::default(),
+            extra_prior: ExtraPrior::default(),
+        }
+    }
+}
+
+impl<const N: usize> Predictor for UnscentedKalmanPredictor<N> {
+    type State = Gaussian<N>;
+    fn predict(&self, state: &Gaussian<N>, dt: f64) -> Result<Gaussian<N>, TrackError> {
+        if dt == 0.0 {
+            return Ok(state.clone());
+        }
+        let set = sigma_points(state, &self.params)?;
+        let prop: Vec<_> = set
+            .points
+            .iter()
+            .map(|x| self.motion.propagate(x, dt))
+            .collect();
+        let mean = prop
+            .iter()
+            .zip(&set.wm)
+            .fold(SVector::<f64, N>::zeros(), |a, (x, w)| a + x * *w);
+        let mut cov = self.motion.noise(&state.mean, dt.abs());
+        for (x, w) in prop.iter().zip(&set.wc) {
+            let d = x - mean;
+            cov += d * d.transpose() * *w;
+        }
+        let mut out = Gaussian { mean, cov };
+        out.sanitise("UKF predict")?;
+        Ok(out)
+    }
+    fn initial_state(&self, mean: &Vector6<f64>, cov: &Matrix6<f64>) -> Gaussian<N> {
+        initial_gaussian(mean, cov, &self.extra_prior)
+    }
+}
+
+/// Unscented Kalman updater: pushes sigma points through the (nonlinear) measurement model.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UnscentedKalmanUpdater<const N: usize> {
+    pub params: UnscentedParams,
+}
+
+impl<const N: usize> UnscentedKalmanUpdater<N> {
+    fn transform(&self, g: &Gaussian<N>, model: &AnyModel) -> Result<Linearised<N>, TrackError> {
+        let set = sigma_points(g, &self.params)?;
+        let z_pts: Vec<Vector3<f64>> = set
+            .points
+            .iter()
+            .map(|x| model.predict(&Vector3::new(x[POS[0]], x[POS[1]], x[POS[2]])))
+            .collect();
+        // Mean with angle-safe averaging: deviations from the central point.
+        let centre = z_pts[0];
+        let mut dev_mean = Vector3::zeros();
+        for (z, w) in z_pts.iter().zip(&set.wm) {
+            dev_mean += model.residual(z, &centre) * *w;
+        }
+        let zhat = centre + dev_mean;
+        let mut s = model.noise();
+        let mut pxz = SMatrix::<f64, N, 3>::zeros();
+        for ((z, x), w) in z_pts.iter().zip(&set.points).zip(&set.wc) {
+            let dz = model.residual(z, &zhat);
+            s += dz * dz.transpose() * *w;
+            pxz += (x - g.mean) * dz.transpose() * *w;
+        }
+        let residual = model.residual(&model.observed(), &zhat);
+        Ok((pxz, residual, s))
+    }
+}
+
+impl<const N: usize> Updater for UnscentedKalmanUpdater<N> {
+    type State = Gaussian<N>;
+    fn innovate(
+        &self,
+        predicted: &Gaussian<N>,
+        model: &AnyModel,
+    ) -> Result<Innovation, TrackError> {
+        let (_, residual, s) = self.transform(predicted, model)?;
+        Innovation::from_parts(residual, s, model.dim())
+    }
+    fn update(
+        &self,
+        predicted: &Gaussian<N>,
+        model: &AnyModel,
+        inn: &Innovation,
+    ) -> Result<Gaussian<N>, TrackError> {
+        let (pxz, _, _) = self.transform(predicted, model)?;
+        let k = pxz * inn.s_inv;
+        let mut out = Gaussian {
+            mean: predicted.mean + k * inn.residual,
+            cov: predicted.cov - k * inn.s * k.transpose(),
+        };
+        out.sanitise("UKF update")?;
+        Ok(out)
+    }
+    fn update_weighted(
+        &self,
+        predicted: &Gaussian<N>,
+        hypotheses: &[(&AnyModel, &Innovation)],
+        weights: &[f64],
+        miss_weight: f64,
+    ) -> Result<Gaussian<N>, TrackError> {
+        pda_update(predicted, hypotheses, weights, miss_weight)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// IMM
+
+/// IMM estimate: one Gaussian per model and the model probabilities.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImmState<const N: usize> {
+    pub modes: Vec<Gaussian<N>>,
+    pub probabilities: Vec<f64>,
+}
+
+impl<const N: usize> ImmState<N> {
+    /// Moment-matched single Gaussian.
+    pub fn combined(&self) -> Gaussian<N> {
+        let mut mean = SVector::<f64, N>::zeros();
+        for (g, p) in self.modes.iter().zip(&self.probabilities) {
+            mean += g.mean * *p;
+        }
+        let mut cov = SMatrix::<f64, N, N>::zeros();
+        for (g, p) in self.modes.iter().zip(&self.probabilities) {
+            let d = g.mean - mean;
+            cov += (g.cov + d * d.transpose()) * *p;
+        }
+        Gaussian { mean, cov }
+    }
+}
+
+impl<const N: usize> Estimate for ImmState<N> {
+    fn kinematics(&self) -> (Vector6<f64>, Matrix6<f64>) {
+        self.combined().kinematics()
+    }
+    fn position(&self) -> Vector3<f64> {
+        self.combined().position()
+    }
+    fn position_cov(&self) -> Matrix3<f64> {
+        self.combined().position_cov()
+    }
+}
+
+/// IMM predictor: mixing with a continuous-time Markov switching model (mean sojourn time per
+/// mode), then a per-mode EKF prediction.
+#[derive(Clone)]
+pub struct ImmPredictor<const N: usize> {
+    pub models: Vec<Arc<dyn MotionModel<N>>>,
+    /// Mean time spent in each mode before switching, seconds.
+    pub sojourn_s: Vec<f64>,
+    pub initial_probabilities: Vec<f64>,
+    pub extra_prior: ExtraPrior,
+}
+
+impl<const N: usize> ImmPredictor<N> {
+    pub fn new(
+        models: Vec<Arc<dyn MotionModel<N>>>,
+        sojourn_s: Vec<f64>,
+        initial_probabilities: Vec<f64>,
+    ) -> Result<Self, TrackError> {
+        let k = models.len();
+        if k == 0 || sojourn_s.len() != k || initial_probabilities.len() != k {
+            return Err(TrackError::Config(
+                "IMM needs one sojourn time and one initial probability per model".into(),
+            ));
+        }
+        if sojourn_s.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+            return Err(TrackError::Config(
+                "IMM sojourn times must be positive".into(),
+            ));
+        }
+        let sum: f64 = initial_probabilities.iter().sum();
+        if initial_probabilities
+            .iter()
+            .any(|p| !(p.is_finite() && *p >= 0.0))
+            || sum <= 0.0
+        {
+            return Err(TrackError::Config(
+                "IMM initial probabilities must be non-negative".into(),
+            ));
+        }
+        let initial_probabilities = initial_probabilities.iter().map(|p| p / sum).collect();
+        Ok(Self {
+            models,
+            sojourn_s,
+            initial_probabilities,
+            extra_prior: ExtraPrior::default(),
+        })
+    }
+
+    /// Switching probability matrix for an interval `dt`: row i gives P(mode j at end | i).
+    fn transition(&self, dt: f64) -> Vec<Vec<f64>> {
+        let k = self.models.len();
+        (0..k)
+            .map(|i| {
+                let stay = if k == 1 {
+                    1.0
+                } else {
+                    (-dt.abs() / self.sojourn_s[i]).exp()
+                };
+                (0..k)
+                    .map(|j| {
+                        if i == j {
+                            stay
+                        } else {
+                            (1.0 - stay) / (k as f64 - 1.0)
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+impl<const N: usize> Predictor for ImmPredictor<N> {
+    type State = ImmState<N>;
+    fn predict(&self, state: &ImmState<N>, dt: f64) -> Result<ImmState<N>, TrackError> {
+        if dt == 0.0 {
+            return Ok(state.clone());
+        }
+        let k = self.models.len();
+        let pi = self.transition(dt);
+        let mut modes = Vec::with_capacity(k);
+        let mut predicted_probs = vec![0.0; k];
+        for j in 0..k {
+            // c_j = Σ_i π_ij μ_i ; μ_{i|j} = π_ij μ_i / c_j
+            let c_j: f64 = (0..k).map(|i| pi[i][j] * state.probabilities[i]).sum();
+            predicted_probs[j] = c_j;
+            let mut mean = SVector::<f64, N>::zeros();
+            let weights: Vec<f64> = (0..k)
+                .map(|i| {
+                    if c_j > 0.0 {
+                        pi[i][j] * state.probabilities[i] / c_j
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            for (g, w) in state.modes.iter().zip(&weights) {
+                mean += g.mean * *w;
+            }
+            let mut cov = SMatrix::<f64, N, N>::zeros();
+            for (g, w) in state.modes.iter().zip(&weights) {
+                let d = g.mean - mean;
+                cov += (g.cov + d * d.transpose()) * *w;
+            }
+            let mixed = Gaussian { mean, cov };
+            modes.push(ekf_predict(self.models[j].as_ref(), &mixed, dt)?);
+        }
+        let total: f64 = predicted_probs.iter().sum();
+        if !(total.is_finite() && total > 0.0) {
+            return Err(TrackError::NonFinite {
+                context: "IMM mixing",
+            });
+        }
+        for p in &mut predicted_probs {
+            *p /= total;
+        }
+        Ok(ImmState {
+            modes,
+            probabilities: predicted_probs,
+        })
+    }
+
+    fn initial_state(&self, mean: &Vector6<f64>, cov: &Matrix6<f64>) -> ImmState<N> {
+        let g: Gaussian<N> = initial_gaussian(mean, cov, &self.extra_prior);
+        ImmState {
+            modes: vec![g; self.models.len()],
+            probabilities: self.initial_probabilities.clone(),
+        }
+    }
+}
+
+/// IMM updater: per-mode EKF updates and Bayesian mode-probability update.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImmUpdater<const N: usize>;
+
+impl<const N: usize> Updater for ImmUpdater<N> {
+    type State = ImmState<N>;
+    fn innovate(
+        &self,
+        predicted: &ImmState<N>,
+        model: &AnyModel,
+    ) -> Result<Innovation, TrackError> {
+        ekf_innovation(&predicted.combined(), model)
+    }
+
+    fn update(
+        &self,
+        predicted: &ImmState<N>,
+        model: &AnyModel,
+        _inn: &Innovation,
+    ) -> Result<ImmState<N>, TrackError> {
+        let k = predicted.modes.len();
+        let mut modes = Vec::with_capacity(k);
+        let mut log_w = Vec::with_capacity(k);
+        for (g, p) in predicted.modes.iter().zip(&predicted.probabilities) {
+            let inn = ekf_innovation(g, model)?;
+            log_w.push(p.max(1e-300).ln() + inn.log_likelihood());
+            modes.push(ekf_update(g, model, &inn)?);
+        }
+        let probabilities = normalise_log(&log_w)?;
+        Ok(ImmState {
+            modes,
+            probabilities,
+        })
+    }
+
+    fn update_weighted(
+        &self,
+        predicted: &ImmState<N>,
+        hypotheses: &[(&AnyModel, &Innovation)],
+        weights: &[f64],
+        miss_weight: f64,
+    ) -> Result<ImmState<N>, TrackError> {
+        if hypotheses.is_empty() {
+            return Ok(predicted.clone());
+        }
+        let k = predicted.modes.len();
+        let mut modes = Vec::with_capacity(k);
+        let mut log_w = Vec::with_capacity(k);
+        for (g, p) in predicted.modes.iter().zip(&predicted.probabilities) {
+            let inns: Vec<Innovation> = hypotheses
+                .iter()
+                .map(|(m, _)| ekf_innovation(g, m))
+                .collect::<Result<_, _>>()?;
+            let hyps: Vec<(&AnyModel, &Innovation)> = hypotheses
+                .iter()
+                .zip(&inns)
+                .map(|((m, _), i)| (*m, i))
+                .collect();
+            // Mode likelihood: mixture of the hypothesis likelihoods and the miss weight.
+            let lik: f64 = miss_weight
+                + inns
+                    .iter()
+                    .zip(weights)
+                    .map(|(i, w)| w * i.log_likelihood().exp())
+                    .sum::<f64>();
+            log_w.push(p.max(1e-300).ln() + lik.max(1e-300).ln());
+            modes.push(pda_update(g, &hyps, weights, miss_weight)?);
+        }
+        let probabilities = normalise_log(&log_w)?;
+        Ok(ImmState {
+            modes,
+            probabilities,
+        })
+    }
+}
+
+fn normalise_log(log_w: &[f64]) -> Result<Vec<f64>, TrackError> {
+    let max = log_w.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    if !max.is_finite() {
+        return Err(TrackError::NonFinite {
+            context: "IMM mode probabilities",
+        });
+    }
+    let w: Vec<f64> = log_w.iter().map(|l| (l - max).exp().max(1e-12)).collect();
+    let s: f64 = w.iter().sum();
+    Ok(w.into_iter().map(|x| x / s).collect())
+}
