@@ -2,12 +2,13 @@
 //! line per confirmed track state per update time (formats.md, "Track output").
 
 use crate::cputime::Stopwatch;
-use crate::scenario::{ScanBuilder, Scenario};
+use crate::scan_builder::ScanBuilder;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
+use tessera_sim::Scenario;
 use tessera_track::{TrackerConfig, build};
 
 /// Reads a tracker configuration file (TOML, or JSON when the name ends in .json).
@@ -73,7 +74,7 @@ pub fn run_track(
     let mut tracker = build(config)?;
     let mut builder = ScanBuilder::new(&scenario.header)?;
     for s in builder.sites() {
-        tracker.register_sensor(*s);
+        tracker.register_sensor(s);
     }
     let dim = scenario.header.dim;
     let scans: Vec<_> = scenario

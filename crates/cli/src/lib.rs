@@ -3,4 +3,4 @@
 
 pub mod cmd_track;
 pub mod cputime;
-pub mod scenario;
+pub mod scan_builder;

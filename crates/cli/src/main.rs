@@ -1,6 +1,6 @@
 //! The `tessera` binary: command-line front end of the Tessera engine.
 
-use tessera_cli::{cmd_track, scenario};
+use tessera_cli::cmd_track;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -51,7 +51,7 @@ fn main() -> Result<()> {
             no_history,
         } => {
             let cfg = cmd_track::load_config(config.as_deref())?;
-            let scenario = scenario::Scenario::read_with(&input, false)?;
+            let scenario = tessera_sim::Scenario::read_with(&input, false)?;
             let mut out: Box<dyn Write> = if output.as_os_str() == "-" {
                 Box::new(BufWriter::new(std::io::stdout().lock()))
             } else {

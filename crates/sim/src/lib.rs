@@ -1,0 +1,14 @@
+//! Scenario simulation for Tessera: ground-truth trajectories and the sensor reports they
+//! produce, seeded and deterministic.
+//!
+//! - [`scenario_file`]: the JSON-lines scenario format shared with the Stone Soup peer
+//!   (`formats.md`), read and written.
+//! - [`radar_scenario`]: a generator of that format (targets flying straight or in coordinated
+//!   turns, late births and early deaths, staggered radars with noise, Pd and clutter), the same
+//!   model as the peer's script, fast enough for 10,000-target scale benchmarks.
+
+pub mod radar_scenario;
+pub mod scenario_file;
+
+pub use radar_scenario::{RadarScenarioParams, generate};
+pub use scenario_file::{Frame, Header, RadarHeader, Scenario, ScenarioError, TruthState};
