@@ -4,6 +4,7 @@
 //! - [`beast`]: the Beast binary stream (port 30005) to Mode A/C and Mode S frames;
 //! - [`modes`]: Mode S / ADS-B decoding, CRC, altitude and identity codes, CPR positions,
 //!   Comm-B BDS 4,0/5,0/6,0;
+//! - [`cot`]: Cursor-on-Target XML events for system tracks (encode, parse, UDP/TCP senders);
 //! - [`json_out`]: JSON lines for `tessera decode --format sbs|beast`.
 //!
 //! Bad input never panics: parsers report each problem with its line number or byte offset
@@ -15,6 +16,7 @@
 //! crate that the design keeps free of one.
 
 pub mod beast;
+pub mod cot;
 pub mod json_out;
 pub mod modes;
 pub mod sbs;
