@@ -6,13 +6,15 @@
 //! surface position (TC 5-8), airborne position (TC 9-18, 20-22) with raw CPR, airborne velocity
 //! (TC 19), target state (TC 29) and operational status (TC 31). Comm-B replies carry
 //! candidate BDS 4,0 / 5,0 / 6,0 readings (plausibility-checked, possibly several).
-//! Positions need two reports or a reference: see [`cpr`].
+//! Positions need two reports or a reference: see [`cpr`]; [`accuracy`] turns a position and
+//! NACp into a measurement with 1-sigma errors.
 //!
 //! Bit layouts are declared in [`fields`]. The implementation is own code rather than the
 //! `rs1090` crate: rs1090 0.7 depends on tokio, tokio-tungstenite, rayon, regex and
 //! tracing-subscriber even with `default-features = false`, which the design keeps out of
 //! codec crates (see the crate's README section in `lib.rs`).
 
+pub mod accuracy;
 pub mod cpr;
 pub mod fields;
 
