@@ -12,8 +12,10 @@
 //!
 //! Mode S decoding is own code, not the `rs1090` crate: rs1090 0.7.0 pulls tokio,
 //! tokio-tungstenite, rayon, regex, futures and tracing-subscriber even with
-//! `default-features = false` (124 crates), which would bring an async runtime into a codec
-//! crate that the design keeps free of one.
+//! `default-features = false` (124 crates in its tree; a cold debug build of it took 109 CPU-s,
+//! 61 s wall on the shared 2-core machine), which would bring an async runtime into a codec
+//! crate that the design keeps free of one. Own code is checked field by field against both
+//! pyModeS and rs1090 (`tests/conformance.rs`).
 
 pub mod beast;
 pub mod cot;
