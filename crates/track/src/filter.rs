@@ -51,6 +51,9 @@ pub struct Innovation {
     pub ln_det_s: f64,
     /// True dimension of the measurement.
     pub dim: usize,
+    /// Jacobian of the measurement with respect to position at the linearisation point (EKF);
+    /// zero for sigma-point filters.
+    pub h: Matrix3<f64>,
 }
 
 impl Innovation {
@@ -75,6 +78,7 @@ impl Innovation {
             distance2,
             ln_det_s,
             dim,
+            h: Matrix3::zeros(),
         })
     }
 
@@ -113,33 +117,32 @@ pub trait Updater: Send + Sync {
 /// Cross-covariance P Hᵀ, residual and innovation covariance of one measurement.
 type Linearised<const N: usize> = (SMatrix<f64, N, 3>, Vector3<f64>, Matrix3<f64>);
 
-/// Cross-covariance P Hᵀ and innovation covariance for the linearised model at the mean.
-fn linearised<const N: usize>(g: &Gaussian<N>, model: &AnyModel) -> Linearised<N> {
-    let pos = g.position();
-    let hp = model.jacobian(&pos);
-    // P[:, pos] is N×3
-    let p_cols = SMatrix::<f64, N, 3>::from_fn(|r, c| g.cov[(r, POS[c])]);
-    let pxz = p_cols * hp.transpose();
-    let p_pos = Matrix3::from_fn(|r, c| g.cov[(POS[r], POS[c])]);
-    let s = hp * p_pos * hp.transpose() + model.noise();
-    let residual = model.residual(&model.observed(), &model.predict(&pos));
-    (pxz, residual, s)
+/// P[:, position] (N×3).
+fn position_columns<const N: usize>(g: &Gaussian<N>) -> SMatrix<f64, N, 3> {
+    SMatrix::<f64, N, 3>::from_fn(|r, c| g.cov[(r, POS[c])])
 }
 
+/// EKF innovation: linearises the model once at the predicted position.
 fn ekf_innovation<const N: usize>(
     g: &Gaussian<N>,
     model: &AnyModel,
 ) -> Result<Innovation, TrackError> {
-    let (_, residual, s) = linearised(g, model);
-    Innovation::from_parts(residual, s, model.dim())
+    let pos = g.position();
+    let hp = model.jacobian(&pos);
+    let p_pos = Matrix3::from_fn(|r, c| g.cov[(POS[r], POS[c])]);
+    let s = hp * p_pos * hp.transpose() + model.noise();
+    let residual = model.residual(&model.observed(), &model.predict(&pos));
+    let mut inn = Innovation::from_parts(residual, s, model.dim())?;
+    inn.h = hp;
+    Ok(inn)
 }
 
+/// EKF update with an innovation from `ekf_innovation` on the same estimate.
 fn ekf_update<const N: usize>(
     g: &Gaussian<N>,
-    model: &AnyModel,
     inn: &Innovation,
 ) -> Result<Gaussian<N>, TrackError> {
-    let (pxz, _, _) = linearised(g, model);
+    let pxz = position_columns(g) * inn.h.transpose();
     let k = pxz * inn.s_inv;
     let mut out = Gaussian {
         mean: g.mean + k * inn.residual,
@@ -149,18 +152,20 @@ fn ekf_update<const N: usize>(
     Ok(out)
 }
 
+/// PDA update. `pxz` is the cross-covariance of the first hypothesis' model; all hypotheses of
+/// one scan share the sensor and so the gain. `None`: linearise with the EKF Jacobian.
 fn pda_update<const N: usize>(
     g: &Gaussian<N>,
     hypotheses: &[(&AnyModel, &Innovation)],
     weights: &[f64],
     miss_weight: f64,
+    pxz: Option<SMatrix<f64, N, 3>>,
 ) -> Result<Gaussian<N>, TrackError> {
     if hypotheses.is_empty() {
         return Ok(g.clone());
     }
-    // Combined innovation with the gain of the first hypothesis' model (one scan = one sensor).
-    let (model0, inn0) = hypotheses[0];
-    let (pxz, _, _) = linearised(g, model0);
+    let (_, inn0) = hypotheses[0];
+    let pxz = pxz.unwrap_or_else(|| position_columns(g) * inn0.h.transpose());
     let k = pxz * inn0.s_inv;
     let mut nu = Vector3::zeros();
     let mut spread = Matrix3::zeros();
@@ -279,7 +284,8 @@ impl<const N: usize> Updater for ExtendedKalmanUpdater<N> {
         model: &AnyModel,
         inn: &Innovation,
     ) -> Result<Gaussian<N>, TrackError> {
-        ekf_update(predicted, model, inn)
+        let _ = model;
+        ekf_update(predicted, inn)
     }
     fn update_weighted(
         &self,
@@ -288,7 +294,7 @@ impl<const N: usize> Updater for ExtendedKalmanUpdater<N> {
         weights: &[f64],
         miss_weight: f64,
     ) -> Result<Gaussian<N>, TrackError> {
-        pda_update(predicted, hypotheses, weights, miss_weight)
+        pda_update(predicted, hypotheses, weights, miss_weight, None)
     }
 }
 
@@ -460,29 +466,49 @@ impl<const N: usize> Updater for UnscentedKalmanUpdater<N> {
         weights: &[f64],
         miss_weight: f64,
     ) -> Result<Gaussian<N>, TrackError> {
-        pda_update(predicted, hypotheses, weights, miss_weight)
+        let Some((model0, _)) = hypotheses.first() else {
+            return Ok(predicted.clone());
+        };
+        let (pxz, _, _) = self.transform(predicted, model0)?;
+        pda_update(predicted, hypotheses, weights, miss_weight, Some(pxz))
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // IMM
 
-/// IMM estimate: one Gaussian per model and the model probabilities.
+/// IMM estimate: one Gaussian per model, the model probabilities and their moment-matched
+/// combination (kept up to date by the predictor and updater, so readers do not recompute it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImmState<const N: usize> {
     pub modes: Vec<Gaussian<N>>,
     pub probabilities: Vec<f64>,
+    combined: Gaussian<N>,
 }
 
 impl<const N: usize> ImmState<N> {
+    /// Builds a state from modes and probabilities.
+    pub fn new(modes: Vec<Gaussian<N>>, probabilities: Vec<f64>) -> Self {
+        let combined = Self::moment_match(&modes, &probabilities);
+        Self {
+            modes,
+            probabilities,
+            combined,
+        }
+    }
+
     /// Moment-matched single Gaussian.
-    pub fn combined(&self) -> Gaussian<N> {
+    pub fn combined(&self) -> &Gaussian<N> {
+        &self.combined
+    }
+
+    fn moment_match(modes: &[Gaussian<N>], probabilities: &[f64]) -> Gaussian<N> {
         let mut mean = SVector::<f64, N>::zeros();
-        for (g, p) in self.modes.iter().zip(&self.probabilities) {
+        for (g, p) in modes.iter().zip(probabilities) {
             mean += g.mean * *p;
         }
         let mut cov = SMatrix::<f64, N, N>::zeros();
-        for (g, p) in self.modes.iter().zip(&self.probabilities) {
+        for (g, p) in modes.iter().zip(probabilities) {
             let d = g.mean - mean;
             cov += (g.cov + d * d.transpose()) * *p;
         }
@@ -617,18 +643,15 @@ impl<const N: usize> Predictor for ImmPredictor<N> {
         for p in &mut predicted_probs {
             *p /= total;
         }
-        Ok(ImmState {
-            modes,
-            probabilities: predicted_probs,
-        })
+        Ok(ImmState::new(modes, predicted_probs))
     }
 
     fn initial_state(&self, mean: &Vector6<f64>, cov: &Matrix6<f64>) -> ImmState<N> {
         let g: Gaussian<N> = initial_gaussian(mean, cov, &self.extra_prior);
-        ImmState {
-            modes: vec![g; self.models.len()],
-            probabilities: self.initial_probabilities.clone(),
-        }
+        ImmState::new(
+            vec![g; self.models.len()],
+            self.initial_probabilities.clone(),
+        )
     }
 }
 
@@ -643,7 +666,7 @@ impl<const N: usize> Updater for ImmUpdater<N> {
         predicted: &ImmState<N>,
         model: &AnyModel,
     ) -> Result<Innovation, TrackError> {
-        ekf_innovation(&predicted.combined(), model)
+        ekf_innovation(predicted.combined(), model)
     }
 
     fn update(
@@ -658,13 +681,10 @@ impl<const N: usize> Updater for ImmUpdater<N> {
         for (g, p) in predicted.modes.iter().zip(&predicted.probabilities) {
             let inn = ekf_innovation(g, model)?;
             log_w.push(p.max(1e-300).ln() + inn.log_likelihood());
-            modes.push(ekf_update(g, model, &inn)?);
+            modes.push(ekf_update(g, &inn)?);
         }
         let probabilities = normalise_log(&log_w)?;
-        Ok(ImmState {
-            modes,
-            probabilities,
-        })
+        Ok(ImmState::new(modes, probabilities))
     }
 
     fn update_weighted(
@@ -698,13 +718,10 @@ impl<const N: usize> Updater for ImmUpdater<N> {
                     .map(|(i, w)| w * i.log_likelihood().exp())
                     .sum::<f64>();
             log_w.push(p.max(1e-300).ln() + lik.max(1e-300).ln());
-            modes.push(pda_update(g, &hyps, weights, miss_weight)?);
+            modes.push(pda_update(g, &hyps, weights, miss_weight, None)?);
         }
         let probabilities = normalise_log(&log_w)?;
-        Ok(ImmState {
-            modes,
-            probabilities,
-        })
+        Ok(ImmState::new(modes, probabilities))
     }
 }
 

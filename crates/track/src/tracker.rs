@@ -435,6 +435,7 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         // 3. Gate.
         let mut confirmed_pairs: Vec<GatedPair> = Vec::new();
         let mut tentative_pairs: Vec<GatedPair> = Vec::new();
+        let mut candidates: Vec<usize> = Vec::new();
         for (i, rec) in self.core.tracks.iter().enumerate() {
             if failed.contains(&i) {
                 continue;
@@ -442,10 +443,10 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
             let radius = (g_max * (rec.state.position_cov().trace() + max_meas_var)).sqrt();
             let pos = rec.state.position();
             let confirmed = rec.is_confirmed();
-            let mut candidates: Vec<usize> = Vec::new();
+            candidates.clear();
             self.pregate.within(&pos, radius, |j| candidates.push(j));
             candidates.sort_unstable();
-            for j in candidates {
+            for &j in &candidates {
                 let Ok(inn) = self.updater.innovate(&rec.state, &models[j]) else {
                     continue;
                 };
