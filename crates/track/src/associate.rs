@@ -380,6 +380,7 @@ mod tests {
                 distance2: 0.0,
                 ln_det_s: 0.0,
                 dim: 3,
+                h: Matrix3::identity(),
             },
             log_likelihood_ratio: llr,
         }

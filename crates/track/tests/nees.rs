@@ -270,10 +270,7 @@ fn imm_is_consistent_on_kinematics() {
         p0,
         &imm,
         &ImmUpdater::<7>,
-        |x, p| tessera_track::filter::ImmState {
-            modes: vec![Gaussian::new(*x, *p); 2],
-            probabilities: vec![0.5, 0.5],
-        },
+        |x, p| tessera_track::filter::ImmState::new(vec![Gaussian::new(*x, *p); 2], vec![0.5, 0.5]),
         |s, x| {
             let (m, c) = s.kinematics();
             let e = Vector6::from_fn(|r, _| x[r]) - m;
