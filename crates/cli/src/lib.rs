@@ -1,6 +1,7 @@
 //! Library side of the `tessera` binary: each subcommand's logic lives in a module here so that
 //! integration tests and benchmarks can call it without spawning a process.
 
+pub mod cmd_bench;
 pub mod cmd_track;
 pub mod cputime;
 pub mod scan_builder;

@@ -1,6 +1,7 @@
 //! The `tessera` binary: command-line front end of the Tessera engine.
 
-use tessera_cli::cmd_track;
+use tessera_cli::{cmd_bench, cmd_track};
+use tessera_sim::{RadarScenarioParams, generate};
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -38,6 +39,81 @@ enum Command {
         #[arg(long)]
         no_history: bool,
     },
+    /// Generate scenarios.
+    #[command(subcommand)]
+    Simulate(SimulateCommand),
+    /// Benchmarks (results belong in docs/benchmarks.md with the command line).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum SimulateCommand {
+    /// A radar scenario file in the peer's format (formats.md): targets, staggered radars,
+    /// noise, Pd and clutter; seeded.
+    Radar {
+        #[arg(long, default_value_t = 50)]
+        targets: usize,
+        #[arg(long, default_value_t = 3)]
+        radars: usize,
+        #[arg(long, default_value_t = 100)]
+        scans: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// 3 (elevation, bearing, range) or 2 (bearing, range).
+        #[arg(long, default_value_t = 3)]
+        dim: usize,
+        /// Seconds between two scans of one radar.
+        #[arg(long, default_value_t = 1.0)]
+        scan_period: f64,
+        #[arg(long, default_value_t = 0.9)]
+        pd: f64,
+        /// Mean false alarms per scan per radar.
+        #[arg(long, default_value_t = 5.0)]
+        clutter: f64,
+        /// Fraction of targets that fly a coordinated turn.
+        #[arg(long, default_value_t = 0.3)]
+        turn_frac: f64,
+        /// Largest turn rate, degrees per second.
+        #[arg(long, default_value_t = 3.0)]
+        max_turn_rate: f64,
+        #[arg(long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Tracking-loop throughput on a scenario file; with --peer-python, the Stone Soup peer on
+    /// the same file in the same run, and the ratio.
+    Track {
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+        /// Python interpreter with stonesoup 1.9.1 installed.
+        #[arg(long)]
+        peer_python: Option<PathBuf>,
+        /// The peer script.
+        #[arg(long, default_value = "../shared/peer/tracking/stonesoup_baseline.py")]
+        peer_script: PathBuf,
+    },
+    /// Scale curve: every target seen by every radar once per scan period.
+    Scale {
+        /// Comma-separated target counts.
+        #[arg(long, default_value = "1000,5000,10000,20000")]
+        targets: String,
+        #[arg(long, default_value_t = 20)]
+        radars: usize,
+        #[arg(long, default_value_t = 4.0)]
+        scan_period: f64,
+        #[arg(long, default_value_t = 15)]
+        scans: usize,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 fn main() -> Result<()> {
@@ -68,6 +144,83 @@ fn main() -> Result<()> {
             let summary = cmd_track::run_track(&scenario, &cfg, Some(&mut *out), &opts)?;
             out.flush()?;
             eprintln!("{}", serde_json::to_string(&summary)?);
+        }
+        Command::Simulate(SimulateCommand::Radar {
+            targets,
+            radars,
+            scans,
+            seed,
+            dim,
+            scan_period,
+            pd,
+            clutter,
+            turn_frac,
+            max_turn_rate,
+            output,
+        }) => {
+            anyhow::ensure!(dim == 2 || dim == 3, "--dim must be 2 or 3");
+            anyhow::ensure!(pd > 0.0 && pd <= 1.0, "--pd must be in (0, 1]");
+            anyhow::ensure!(
+                clutter >= 0.0 && scan_period > 0.0,
+                "--clutter and --scan-period must not be negative"
+            );
+            anyhow::ensure!(
+                max_turn_rate >= 1.5,
+                "--max-turn-rate must be at least 1.5 deg/s"
+            );
+            let params = RadarScenarioParams {
+                targets,
+                radars,
+                scans,
+                seed,
+                dim,
+                scan_period_s: scan_period,
+                pd,
+                clutter,
+                turn_frac,
+                turn_rate_deg_s: (1.5, max_turn_rate),
+                ..Default::default()
+            };
+            generate(&params).write(&output)?;
+        }
+        Command::Bench(BenchCommand::Track {
+            input,
+            config,
+            repeat,
+            peer_python,
+            peer_script,
+        }) => {
+            let cfg = cmd_track::load_config(config.as_deref())?;
+            let scenario = tessera_sim::Scenario::read_with(&input, false)?;
+            let ours = cmd_bench::best_of(&scenario, &cfg, repeat)?;
+            let mut out = serde_json::json!({"file": input, "tessera": ours});
+            if let Some(py) = peer_python {
+                let peer = cmd_bench::run_peer(&py, &peer_script, &input)?;
+                let p = peer["detections_per_cpu_second"]
+                    .as_f64()
+                    .unwrap_or(f64::NAN);
+                out["peer"] = peer;
+                out["speedup_detections_per_cpu_second"] =
+                    (ours.detections_per_cpu_second / p).into();
+            }
+            println!("{out}");
+        }
+        Command::Bench(BenchCommand::Scale {
+            targets,
+            radars,
+            scan_period,
+            scans,
+            config,
+        }) => {
+            let cfg = cmd_track::load_config(config.as_deref())?;
+            for n in targets.split(',') {
+                let n: usize = n
+                    .trim()
+                    .parse()
+                    .with_context(|| format!("bad target count {n:?}"))?;
+                let p = cmd_bench::scale_point(n, radars, scan_period, scans, &cfg)?;
+                println!("{}", serde_json::to_string(&p)?);
+            }
         }
     }
     Ok(())
