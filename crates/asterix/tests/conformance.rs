@@ -116,17 +116,44 @@ fn agree_b(ours: &Value, b: &BElem) -> bool {
                 (f - q).abs() <= lsb * 1.0001 + 1e-9 || (f - q).abs() < 1e-6 * q.abs().max(1.0)
             }
             (Some(q), _) => (f - q).abs() < 1e-9,
-            (None, Some(r)) => (f - r as f64).abs() < 1e-9,
+            // airspeed scaled by IM (IAS or Mach): decoder B shows only the raw value
+            (None, Some(r)) => {
+                let r = r as f64;
+                (f - r).abs() < 1e-9
+                    || (f * 16384.0 - r).abs() < 1e-6
+                    || (f * 1000.0 - r).abs() < 1e-6
+            }
             _ => false,
         },
         Value::UInt(u) => b.raw == Some(u128::from(*u)),
         Value::Int(i) => b.qty.is_some_and(|q| (q - *i as f64).abs() < 1e-9) || b.raw.is_some(),
         Value::Str(s) => match &b.s {
-            Some(t) => s.trim_end() == t.trim_end(),
+            Some(t) => norm_str(s) == norm_str(&strip_escapes(t)),
             None => u128::from_str_radix(s, 16).ok() == b.raw,
         },
         _ => false,
     }
+}
+
+/// Keeps letters and digits only (decoder B drops characters outside the ICAO set).
+fn norm_str(s: &str) -> String {
+    s.chars().filter(char::is_ascii_alphanumeric).collect()
+}
+
+/// Removes decoder B's `\\xNN` escapes of control characters.
+fn strip_escapes(s: &str) -> String {
+    let mut out = String::new();
+    let mut it = s.chars().peekable();
+    while let Some(c) = it.next() {
+        if c == '\\' && it.peek() == Some(&'x') {
+            it.next();
+            it.next();
+            it.next();
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[derive(Debug, Default)]
@@ -323,4 +350,64 @@ fn cat048_raw() {
 #[test]
 fn cat_034_048_pcap() {
     check("croatiacontrol__cat_034_048.pcap", K048);
+}
+
+const K034: &[Known] = &[];
+
+#[test]
+fn cat034_raw() {
+    check("croatiacontrol__cat034.raw", K034);
+}
+
+const K062: &[Known] = &[(
+    "A",
+    "062/136/MFL",
+    "decoder A (CAT062 1.18 table) reports the measured flight level in feet, not FL",
+)];
+
+#[test]
+fn cat062cat065_raw() {
+    check("croatiacontrol__cat062cat065.raw", K062);
+}
+
+#[test]
+fn cat_062_065_pcap() {
+    check("croatiacontrol__cat_062_065.pcap", K062);
+}
+
+#[test]
+fn cat062_sample_bin() {
+    check("algonents_libasterix__cat062_sample.bin", K062);
+}
+
+#[test]
+fn algonents_sample_pcap() {
+    check("algonents_libasterix__sample.pcap", K062);
+}
+
+#[test]
+fn cat21_re_ast() {
+    check("croatiacontrol__cat21_re.ast", &[]);
+}
+
+#[test]
+fn cat_001_002_pcap() {
+    check("croatiacontrol__cat_001_002.pcap", &[]);
+}
+
+#[test]
+fn asterix_pcap_old_cat062() {
+    check("croatiacontrol__asterix.pcap", &[]);
+}
+
+#[test]
+fn albatross_cat021_cat062() {
+    check(
+        "albatross_asterixcodec__forTest_cat21ed24_cat62ed117withSPF-edited.ast",
+        &[(
+            "B",
+            "021/250/(0)",
+            "decoder B (CAT021 2.7) keeps each I021/250 element as one 64-bit value; we split MB data and BDS1/BDS2 as in CAT048",
+        )],
+    );
 }
