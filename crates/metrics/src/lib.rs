@@ -3,7 +3,7 @@
 //!
 //! * OSPA and GOSPA per timestamp over the union of track and truth timestamps, and their means
 //!   ([`ospa`]);
-//! * SIAP figures with Stone Soup's `TrackToTruth` association (in progress);
+//! * SIAP figures with Stone Soup's `TrackToTruth` association ([`siap`]);
 //! * an optimal rectangular assignment solver reused by the tracker ([`assignment`]).
 //!
 //! The entry point is [`evaluate`]. Inputs are flat [`StateSample`]s; samples sharing an `id`
@@ -12,13 +12,14 @@
 
 pub mod assignment;
 pub mod ospa;
-#[allow(dead_code)] // lookups used by SIAP (next step)
 mod paths;
+pub mod siap;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 pub use assignment::{Assignment, AssignmentError, Solver, solve_rectangular};
+pub use siap::SiapReport;
 
 /// One state of a track or a ground-truth path.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -94,6 +95,8 @@ pub struct EvalReport {
     pub mean_gospa: f64,
     /// GOSPA means with components.
     pub gospa: GospaReport,
+    /// SIAP figures.
+    pub siap: SiapReport,
     /// Parameters used.
     pub params: EvalParams,
     /// Number of truth samples given.
@@ -238,10 +241,21 @@ pub fn evaluate(
         false_tracks: mean(ot.gospa.iter().map(|g| g.false_)),
         switching: mean(ot.switching.iter().copied()),
     };
+    let assocs = siap::associate(
+        &track_paths,
+        &truth_paths,
+        &siap::AssocParams {
+            threshold: params.siap_association_threshold_m,
+            consec_pairs_confirm: params.siap_consec_pairs_confirm,
+            consec_misses_end: params.siap_consec_misses_end,
+        },
+    );
+    let siap = siap::siap(&track_paths, &truth_paths, &assocs);
     Ok(EvalReport {
         mean_ospa: mean(ot.ospa.iter().copied()),
         mean_gospa: gospa.distance,
         gospa,
+        siap,
         params: *params,
         n_truth_states: truths.len(),
         n_track_states: tracks.len(),

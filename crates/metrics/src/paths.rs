@@ -11,7 +11,7 @@ use std::ops::Range;
 pub(crate) struct Path {
     /// The caller's id.
     pub id: u64,
-    /// Range into [`PathSet::raw`] (and [`PathSet::by_time`]).
+    /// Range into [`PathSet::by_time`].
     pub raw: Range<usize>,
     /// Range into [`PathSet::ext`].
     pub ext: Range<usize>,
@@ -22,8 +22,6 @@ pub(crate) struct Path {
 pub(crate) struct PathSet<'a> {
     pub samples: &'a [StateSample],
     pub paths: Vec<Path>,
-    /// Sample indices grouped by path, input order within a path.
-    pub raw: Vec<usize>,
     /// `(time, sample)` per path sorted by time (stable), for timestamp lookups.
     pub by_time: Vec<(i64, usize)>,
     /// Sample indices yielded by `last_timestamp_generator`, per path.
@@ -69,7 +67,6 @@ impl<'a> PathSet<'a> {
         Self {
             samples,
             paths,
-            raw,
             by_time,
             ext,
         }

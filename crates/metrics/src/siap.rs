@@ -1,0 +1,433 @@
+//! SIAP figures as Stone Soup 1.9.1's `SIAPMetrics` computes them with the `TrackToTruth`
+//! association (`stonesoup.metricgenerator.tracktotruthmetrics`,
+//! `stonesoup.dataassociator.tracktotrack`).
+//!
+//! **Association** (`TrackToTruth.associate_tracks`): every track state yielded by
+//! `last_timestamp_generator` is paired with the nearest truth state at exactly the same
+//! timestamp if that is closer than the threshold. A track is associated with a truth after
+//! `consec_pairs_confirm` consecutive pairings, from the first of them to the last pairing, and
+//! the association ends after `consec_misses_end` consecutive states not paired with it (when a
+//! new candidate has meanwhile been confirmed, it takes over at once). The state machine is
+//! mirrored line by line.
+//!
+//! **Figures** (`SIAPMetrics.compute_metric`), over the sorted union of all track and truth
+//! timestamps `t`, with the associations active at `t` (`start <= t <= end`):
+//! * completeness `Σ JT / Σ J` (truths associated / truths present),
+//! * ambiguity `Σ NA / Σ JT` (tracks associated / truths associated),
+//! * spuriousness `Σ (N − NA) / Σ N` (tracks present),
+//! * position and velocity accuracy `Σ_assoc |track[t] − truth[t]| / Σ NA`,
+//! * rate of track number change `Σ_truths (tracks needed − 1) / Σ_truths time tracked`,
+//! * longest track segment `Σ_truths longest association / Σ_truths lifetime` (seconds).
+//!
+//! Where Stone Soup would raise (a state missing at a timestamp inside an association, which
+//! cannot happen with its own tracker's output), the pair is skipped and counted in
+//! [`SiapReport::missing_state_lookups`].
+
+use crate::paths::PathSet;
+use serde::{Deserialize, Serialize};
+
+/// One track-to-truth association over a closed time range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Association {
+    /// Track path index (paths ordered by id).
+    pub track: usize,
+    /// Truth path index (paths ordered by id).
+    pub truth: usize,
+    /// The track's id.
+    pub track_id: u64,
+    /// The truth's id.
+    pub truth_id: u64,
+    /// First timestamp (µs).
+    pub start_us: i64,
+    /// Last timestamp (µs).
+    pub end_us: i64,
+}
+
+/// The SIAP figures.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct SiapReport {
+    /// SIAP completeness.
+    pub completeness: f64,
+    /// SIAP ambiguity.
+    pub ambiguity: f64,
+    /// SIAP spuriousness.
+    pub spuriousness: f64,
+    /// SIAP position accuracy (m).
+    pub position_accuracy_m: f64,
+    /// SIAP velocity accuracy (m/s).
+    pub velocity_accuracy_mps: f64,
+    /// SIAP rate of track number change (1/s).
+    pub rate_of_track_number_change: f64,
+    /// SIAP longest track segment (fraction of truth lifetime).
+    pub longest_track_segment: f64,
+    /// Number of track-to-truth associations found.
+    pub n_associations: usize,
+    /// Accuracy lookups skipped because a state was missing at an association timestamp.
+    pub missing_state_lookups: usize,
+}
+
+/// `TrackToTruth` parameters.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AssocParams {
+    pub threshold: f64,
+    pub consec_pairs_confirm: u32,
+    pub consec_misses_end: u32,
+}
+
+fn dist(a: &[f64; 3], b: &[f64; 3]) -> f64 {
+    let dx = a[0] - b[0];
+    let dy = a[1] - b[1];
+    let dz = a[2] - b[2];
+    (dx * dx + dy * dy + dz * dz).sqrt()
+}
+
+/// Truth states by timestamp (from `last_timestamp_generator`), for nearest-truth lookups.
+struct TruthIndex {
+    times: Vec<i64>,
+    starts: Vec<usize>,
+    points: Vec<(usize, [f64; 3])>,
+}
+
+impl TruthIndex {
+    fn new(truths: &PathSet<'_>) -> Self {
+        let mut all: Vec<(i64, usize, [f64; 3])> = Vec::with_capacity(truths.ext.len());
+        for k in 0..truths.paths.len() {
+            all.extend(truths.extracted(k).map(|(_, s)| (s.time_us, k, s.position)));
+        }
+        all.sort_by_key(|x| x.0);
+        let mut times = Vec::new();
+        let mut starts = Vec::new();
+        for (i, x) in all.iter().enumerate() {
+            if times.last() != Some(&x.0) {
+                times.push(x.0);
+                starts.push(i);
+            }
+        }
+        starts.push(all.len());
+        Self {
+            times,
+            starts,
+            points: all.into_iter().map(|(_, k, p)| (k, p)).collect(),
+        }
+    }
+
+    /// The nearest truth at exactly `t` closer than `threshold` (first one on ties).
+    fn nearest(&self, t: i64, pos: &[f64; 3], threshold: f64) -> Option<usize> {
+        let i = self.times.binary_search(&t).ok()?;
+        let mut best: Option<(usize, f64)> = None;
+        for (k, p) in &self.points[self.starts[i]..self.starts[i + 1]] {
+            let d = dist(p, pos);
+            if best.is_none_or(|(_, bd)| d < bd) {
+                best = Some((*k, d));
+            }
+        }
+        best.filter(|&(_, d)| d < threshold).map(|(k, _)| k)
+    }
+}
+
+/// Stone Soup's `TrackToTruth.associate_tracks`.
+pub(crate) fn associate(
+    tracks: &PathSet<'_>,
+    truths: &PathSet<'_>,
+    prm: &AssocParams,
+) -> Vec<Association> {
+    let index = TruthIndex::new(truths);
+    let confirm = prm.consec_pairs_confirm;
+    let misses_end = prm.consec_misses_end;
+    let mut out = Vec::new();
+    for track in 0..tracks.paths.len() {
+        let mut current: Option<usize> = None;
+        let mut potential: Option<usize> = None;
+        let mut n_potential: u32 = 0;
+        let mut n_failures: u32 = 0;
+        let mut potential_start: Option<i64> = None;
+        let mut start: Option<i64> = None;
+        let mut end: Option<i64> = None;
+        for (_, state) in tracks.extracted(track) {
+            let t = state.time_us;
+            let min_truth = index.nearest(t, &state.position, prm.threshold);
+            match current {
+                None => {
+                    match min_truth {
+                        None => {
+                            n_potential = 0;
+                            potential = None;
+                            potential_start = None;
+                        }
+                        Some(m) if potential != Some(m) => {
+                            potential = Some(m);
+                            n_potential = 1;
+                            potential_start = Some(t);
+                        }
+                        Some(_) => n_potential += 1,
+                    }
+                    if n_potential >= confirm {
+                        current = min_truth;
+                        start = potential_start;
+                        end = Some(t);
+                        potential_start = None;
+                        potential = None;
+                        n_potential = 0;
+                    }
+                }
+                Some(cur) => {
+                    if min_truth == Some(cur) {
+                        n_failures = 0;
+                        end = Some(t);
+                    } else {
+                        n_failures += 1;
+                        if min_truth.is_some() && min_truth == potential {
+                            n_potential += 1;
+                        } else {
+                            potential = min_truth;
+                            potential_start = Some(t);
+                            n_potential = 1;
+                        }
+                    }
+                    if n_failures >= misses_end {
+                        if let (Some(s), Some(e)) = (start, end) {
+                            out.push(Association {
+                                track,
+                                truth: cur,
+                                track_id: tracks.paths[track].id,
+                                truth_id: truths.paths[cur].id,
+                                start_us: s,
+                                end_us: e,
+                            });
+                        }
+                        if n_potential >= confirm {
+                            current = potential;
+                            start = potential_start;
+                            end = Some(t);
+                        } else {
+                            current = None;
+                            start = None;
+                            end = None;
+                        }
+                        // Stone Soup does not reset n_failures here; mirrored.
+                    }
+                }
+            }
+        }
+        if let (Some(cur), Some(s), Some(e)) = (current, start, end) {
+            out.push(Association {
+                track,
+                truth: cur,
+                track_id: tracks.paths[track].id,
+                truth_id: truths.paths[cur].id,
+                start_us: s,
+                end_us: e,
+            });
+        }
+    }
+    out
+}
+
+/// Add 1 to `counts[k]` for every timestamp index `k` covered by the union of `ranges`
+/// (inclusive index ranges).
+fn add_union(ranges: &mut [(usize, usize)], counts: &mut [u64]) {
+    ranges.sort_unstable();
+    let mut covered_to: Option<usize> = None; // last index already counted
+    for &(a, b) in ranges.iter() {
+        let from = match covered_to {
+            Some(c) if c >= a => c + 1,
+            _ => a,
+        };
+        if from <= b {
+            for x in &mut counts[from..=b] {
+                *x += 1;
+            }
+            covered_to = Some(b);
+        }
+    }
+}
+
+fn secs(us: i64) -> f64 {
+    us as f64 / 1e6
+}
+
+/// Stone Soup's `SIAPMetrics.compute_metric` for the given associations.
+pub(crate) fn siap(
+    tracks: &PathSet<'_>,
+    truths: &PathSet<'_>,
+    assocs: &[Association],
+) -> SiapReport {
+    // All timestamps of all raw states.
+    let mut times: Vec<i64> = tracks
+        .samples
+        .iter()
+        .chain(truths.samples)
+        .map(|s| s.time_us)
+        .collect();
+    times.sort_unstable();
+    times.dedup();
+    let nt = times.len();
+    let idx = |t: i64| times.partition_point(|&x| x < t);
+
+    // J and N: paths with any state at each timestamp.
+    let present = |ps: &PathSet<'_>| {
+        let mut c = vec![0u64; nt];
+        for k in 0..ps.paths.len() {
+            let mut last = None;
+            for t in ps.sorted_times(k) {
+                if last != Some(t) {
+                    c[idx(t)] += 1;
+                    last = Some(t);
+                }
+            }
+        }
+        c
+    };
+    let j_counts = present(truths);
+    let n_counts = present(tracks);
+
+    // Active associations per timestamp index range.
+    let ranges: Vec<Option<(usize, usize)>> = assocs
+        .iter()
+        .map(|a| {
+            let lo = idx(a.start_us);
+            let hi = times.partition_point(|&x| x <= a.end_us);
+            (lo < hi).then(|| (lo, hi - 1))
+        })
+        .collect();
+    let distinct_counts = |key: &dyn Fn(&Association) -> usize, n_keys: usize| {
+        let mut per_key: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n_keys];
+        for (a, r) in assocs.iter().zip(&ranges) {
+            if let Some(r) = r {
+                per_key[key(a)].push(*r);
+            }
+        }
+        let mut c = vec![0u64; nt];
+        for mut rs in per_key {
+            add_union(&mut rs, &mut c);
+        }
+        c
+    };
+    let jt_counts = distinct_counts(&|a| a.truth, truths.paths.len());
+    let na_counts = distinct_counts(&|a| a.track, tracks.paths.len());
+
+    let mut pa_sum = 0.0;
+    let mut va_sum = 0.0;
+    let mut missing = 0usize;
+    // Sum per timestamp first, then over timestamps, as Stone Soup does.
+    let mut pa_t = vec![0.0; nt];
+    let mut va_t = vec![0.0; nt];
+    for (a, r) in assocs.iter().zip(&ranges) {
+        let Some((lo, hi)) = *r else { continue };
+        for k in lo..=hi {
+            let t = times[k];
+            match (tracks.at(a.track, t), truths.at(a.truth, t)) {
+                (Some(tr), Some(gt)) => {
+                    pa_t[k] += dist(&tr.position, &gt.position);
+                    va_t[k] += dist(&tr.velocity, &gt.velocity);
+                }
+                _ => missing += 1,
+            }
+        }
+    }
+    let (mut j_sum, mut jt_sum, mut na_sum, mut n_sum) = (0u64, 0u64, 0u64, 0u64);
+    for k in 0..nt {
+        j_sum += j_counts[k];
+        jt_sum += jt_counts[k];
+        na_sum += na_counts[k];
+        n_sum += n_counts[k];
+        pa_sum += pa_t[k];
+        va_sum += va_t[k];
+    }
+    let ratio = |a: f64, b: u64, default: f64| if b != 0 { a / b as f64 } else { default };
+
+    // Per-truth continuity figures.
+    let mut per_truth: Vec<Vec<&Association>> = vec![Vec::new(); truths.paths.len()];
+    for a in assocs {
+        per_truth[a.truth].push(a);
+    }
+    let mut numerator = 0.0;
+    let mut denominator = 0.0;
+    let mut tl_sum = 0.0;
+    let mut t_sum = 0.0;
+    let mut truth_times = Vec::new();
+    let mut clipped = Vec::new();
+    for (k, mine) in per_truth.iter_mut().enumerate() {
+        truth_times.clear();
+        truth_times.extend(truths.sorted_times(k));
+        if let (Some(&first), Some(&last)) = (truth_times.first(), truth_times.last()) {
+            t_sum += secs(last - first);
+        }
+        if mine.is_empty() {
+            continue;
+        }
+        tl_sum += mine
+            .iter()
+            .map(|a| secs(a.end_us - a.start_us))
+            .fold(f64::NEG_INFINITY, f64::max);
+
+        // total_time_tracked: per consecutive truth-timestamp interval, the measure of its
+        // union with the associations' time ranges.
+        for w in truth_times.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            clipped.clear();
+            clipped.extend(mine.iter().filter_map(|x| {
+                let s = x.start_us.max(a);
+                let e = x.end_us.min(b);
+                (s < e).then_some((s, e))
+            }));
+            clipped.sort_unstable();
+            let mut covered = 0i64;
+            let mut reach = i64::MIN;
+            for &(s, e) in clipped.iter() {
+                let s = s.max(reach);
+                if e > s {
+                    covered += e - s;
+                }
+                reach = reach.max(e);
+            }
+            denominator += secs(covered);
+        }
+
+        // min_num_tracks_needed_to_track.
+        mine.sort_by_key(|a| std::cmp::Reverse(a.end_us));
+        let mut needed = 0u64;
+        let mut ti = 0usize;
+        while ti < truth_times.len() {
+            let cur = truth_times[ti];
+            let Some(a) = mine.iter().find(|a| a.start_us <= cur && cur <= a.end_us) else {
+                ti += 1;
+                continue;
+            };
+            // key_times = [start, end]; from a start the next key time must be strictly later.
+            let end_time = if cur == a.start_us && a.end_us > cur {
+                a.end_us
+            } else if cur == a.start_us {
+                // Stone Soup would fail on min([]) for a zero-length association; stop here.
+                needed += 1;
+                break;
+            } else {
+                a.end_us
+            };
+            needed += 1;
+            match truth_times[ti + 1..].iter().position(|&x| x == end_time) {
+                Some(off) => ti = ti + 1 + off + 1,
+                None => break,
+            }
+        }
+        if needed > 0 {
+            numerator += (needed - 1) as f64;
+        }
+    }
+
+    SiapReport {
+        completeness: ratio(jt_sum as f64, j_sum, 0.0),
+        ambiguity: ratio(na_sum as f64, jt_sum, 1.0),
+        spuriousness: ratio((n_sum - na_sum) as f64, n_sum, 0.0),
+        position_accuracy_m: ratio(pa_sum, na_sum, 0.0),
+        velocity_accuracy_mps: ratio(va_sum, na_sum, 0.0),
+        rate_of_track_number_change: if denominator != 0.0 {
+            numerator / denominator
+        } else {
+            0.0
+        },
+        longest_track_segment: if t_sum != 0.0 { tl_sum / t_sum } else { 0.0 },
+        n_associations: assocs.len(),
+        missing_state_lookups: missing,
+    }
+}
