@@ -102,13 +102,10 @@ impl<'a> BlockStream<'a> {
                         return Some(Ok(rec));
                     }
                     Err(e) => {
-                        // The rest of this block cannot be framed: go to the next block.
-                        if plausible_block(self.data, end) || end >= self.data.len() {
-                            self.block = None;
-                            self.pos = end;
-                        } else {
-                            self.resync(self.pos + 1);
-                        }
+                        // The rest of this block cannot be framed: go to the next block (its
+                        // header is checked, and resynchronised on, like any other).
+                        self.block = None;
+                        self.pos = end;
                         return Some(Err(e));
                     }
                 }

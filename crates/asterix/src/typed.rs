@@ -520,6 +520,529 @@ pub fn encode_cat048(plots: &[Cat048Plot]) -> Result<Vec<u8>, EncodeError> {
     encode_block(48, &recs)
 }
 
+// ---------------------------------------------------------------- CAT062
+
+/// A CAT062 system track.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Cat062Track {
+    /// System area code.
+    pub sac: u8,
+    /// System identification code.
+    pub sic: u8,
+    /// Service identification (I062/015).
+    pub service_id: Option<u8>,
+    /// Time of track information, seconds since UTC midnight (I062/070).
+    pub time_of_track: Option<f64>,
+    /// Track number (I062/040).
+    pub track_number: Option<u16>,
+    /// WGS-84 latitude/longitude, degrees (I062/105).
+    pub lat_lon_deg: Option<(f64, f64)>,
+    /// Cartesian position, metres (I062/100).
+    pub xy_m: Option<(f64, f64)>,
+    /// Cartesian velocity, m/s (I062/185).
+    pub velocity_mps: Option<(f64, f64)>,
+    /// Cartesian acceleration, m/s² (I062/210).
+    pub accel_mps2: Option<(f64, f64)>,
+    /// Mode 3/A code as a 12-bit number (I062/060).
+    pub mode3a: Option<u16>,
+    /// Mode of movement (I062/200): TRANS, LONG, VERT, ADF.
+    pub mode_of_movement: Option<(u8, u8, u8, bool)>,
+    /// Measured flight level, FL (I062/136).
+    pub measured_fl: Option<f64>,
+    /// Calculated geometric altitude, ft (I062/130).
+    pub geometric_alt_ft: Option<f64>,
+    /// Calculated barometric altitude, FL (I062/135).
+    pub barometric_fl: Option<f64>,
+    /// Rate of climb/descent, ft/min (I062/220).
+    pub rocd_fpm: Option<f64>,
+    /// Aircraft address (I062/380 ADR).
+    pub aircraft_address: Option<u32>,
+    /// Aircraft identification (I062/380 ID).
+    pub callsign: Option<Callsign>,
+    /// Monosensor track (I062/080 MON).
+    pub mono_sensor: Option<bool>,
+    /// Tentative track (I062/080 CNF).
+    pub tentative: Option<bool>,
+    /// Simulated track (I062/080 SIM, first extension).
+    pub simulated: Option<bool>,
+    /// Last message for the track (I062/080 TSE, first extension).
+    pub ended: Option<bool>,
+    /// First message for the track (I062/080 TSB, first extension).
+    pub started: Option<bool>,
+}
+
+struct L062 {
+    spec: &'static CategorySpec,
+    sac: FieldRef,
+    sic: FieldRef,
+    sid: FieldRef,
+    tot: FieldRef,
+    trk: FieldRef,
+    lat: FieldRef,
+    lon: FieldRef,
+    x: FieldRef,
+    y: FieldRef,
+    vx: FieldRef,
+    vy: FieldRef,
+    ax: FieldRef,
+    ay: FieldRef,
+    m3: FieldRef,
+    trans: FieldRef,
+    long: FieldRef,
+    vert: FieldRef,
+    adf: FieldRef,
+    mfl: FieldRef,
+    alt: FieldRef,
+    ctb: FieldRef,
+    rocd: FieldRef,
+    adr: FieldRef,
+    id: FieldRef,
+    mon: FieldRef,
+    cnf: FieldRef,
+    sim: FieldRef,
+    tse: FieldRef,
+    tsb: FieldRef,
+}
+
+fn l062() -> &'static L062 {
+    static L: OnceLock<L062> = OnceLock::new();
+    L.get_or_init(|| {
+        let s = &tables().cat062;
+        let r = |i, f| FieldRef::resolve(s, i, f);
+        L062 {
+            spec: s,
+            sac: r("010", "SAC"),
+            sic: r("010", "SIC"),
+            sid: r("015", "SID"),
+            tot: r("070", "ToT"),
+            trk: r("040", "TRK"),
+            lat: r("105", "LAT"),
+            lon: r("105", "LON"),
+            x: r("100", "X"),
+            y: r("100", "Y"),
+            vx: r("185", "VX"),
+            vy: r("185", "VY"),
+            ax: r("210", "AX"),
+            ay: r("210", "AY"),
+            m3: r("060", "MODE3A"),
+            trans: r("200", "TRANS"),
+            long: r("200", "LONG"),
+            vert: r("200", "VERT"),
+            adf: r("200", "ADF"),
+            mfl: r("136", "MFL"),
+            alt: r("130", "ALT"),
+            ctb: r("135", "CTB"),
+            rocd: r("220", "ROCD"),
+            adr: r("380/ADR", "ADR"),
+            id: r("380/ID", "ID"),
+            mon: r("080", "MON"),
+            cnf: r("080", "CNF"),
+            sim: r("080", "SIM"),
+            tse: r("080", "TSE"),
+            tsb: r("080", "TSB"),
+        }
+    })
+}
+
+impl Cat062Track {
+    /// Decodes a framed CAT062 record. I062/010 is mandatory.
+    pub fn from_record(rec: &RawRecord<'_>) -> Result<Self, DecodeError> {
+        let l = l062();
+        let sac = l.sac.raw(rec).ok_or(DecodeError::new(
+            rec.offset,
+            ErrorKind::MissingItem {
+                cat: 62,
+                item: "010",
+            },
+        ))?;
+        let b = |f: &FieldRef| f.raw(rec).map(|v| v == 1);
+        Ok(Cat062Track {
+            sac: sac as u8,
+            sic: l.sic.raw(rec).unwrap_or(0) as u8,
+            service_id: l.sid.raw(rec).map(|v| v as u8),
+            time_of_track: l.tot.value(rec),
+            track_number: l.trk.raw(rec).map(|v| v as u16),
+            lat_lon_deg: l.lat.value(rec).zip(l.lon.value(rec)),
+            xy_m: l.x.value(rec).zip(l.y.value(rec)),
+            velocity_mps: l.vx.value(rec).zip(l.vy.value(rec)),
+            accel_mps2: l.ax.value(rec).zip(l.ay.value(rec)),
+            mode3a: l.m3.raw(rec).map(|v| v as u16),
+            mode_of_movement: match (
+                l.trans.raw(rec),
+                l.long.raw(rec),
+                l.vert.raw(rec),
+                l.adf.raw(rec),
+            ) {
+                (Some(t), Some(g), Some(v), Some(a)) => Some((t as u8, g as u8, v as u8, a == 1)),
+                _ => None,
+            },
+            measured_fl: l.mfl.value(rec),
+            geometric_alt_ft: l.alt.value(rec),
+            barometric_fl: l.ctb.value(rec),
+            rocd_fpm: l.rocd.value(rec),
+            aircraft_address: l.adr.raw(rec).map(|v| v as u32),
+            callsign: l.id.raw(rec).map(Callsign::from_icao),
+            mono_sensor: b(&l.mon),
+            tentative: b(&l.cnf),
+            simulated: b(&l.sim),
+            ended: b(&l.tse),
+            started: b(&l.tsb),
+        })
+    }
+
+    /// Appends this track as one CAT062 record to `out`.
+    pub fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let l = l062();
+        let s = l.spec;
+        let mut w = RecordWriter::new(s, out);
+        w.fixed(frn_of(s, "010"), 2, |b| {
+            l.sac.put(b, u64::from(self.sac));
+            l.sic.put(b, u64::from(self.sic));
+        });
+        if let Some(v) = self.service_id {
+            w.fixed(frn_of(s, "015"), 1, |b| l.sid.put(b, u64::from(v)));
+        }
+        if let Some(t) = self.time_of_track {
+            let r = l.tot.to_raw(t, "I062/070")?;
+            w.fixed(frn_of(s, "070"), 3, |b| l.tot.put(b, r));
+        }
+        if let Some((la, lo)) = self.lat_lon_deg {
+            let a = l.lat.to_raw(la, "I062/105 LAT")?;
+            let o = l.lon.to_raw(lo, "I062/105 LON")?;
+            w.fixed(frn_of(s, "105"), 8, |b| {
+                l.lat.put(b, a);
+                l.lon.put(b, o);
+            });
+        }
+        if let Some((x, y)) = self.xy_m {
+            let a = l.x.to_raw(x, "I062/100 X")?;
+            let o = l.y.to_raw(y, "I062/100 Y")?;
+            w.fixed(frn_of(s, "100"), 6, |b| {
+                l.x.put(b, a);
+                l.y.put(b, o);
+            });
+        }
+        if let Some((x, y)) = self.velocity_mps {
+            let a = l.vx.to_raw(x, "I062/185 VX")?;
+            let o = l.vy.to_raw(y, "I062/185 VY")?;
+            w.fixed(frn_of(s, "185"), 4, |b| {
+                l.vx.put(b, a);
+                l.vy.put(b, o);
+            });
+        }
+        if let Some((x, y)) = self.accel_mps2 {
+            let a = l.ax.to_raw(x, "I062/210 AX")?;
+            let o = l.ay.to_raw(y, "I062/210 AY")?;
+            w.fixed(frn_of(s, "210"), 2, |b| {
+                l.ax.put(b, a);
+                l.ay.put(b, o);
+            });
+        }
+        if let Some(m) = self.mode3a {
+            w.fixed(frn_of(s, "060"), 2, |b| l.m3.put(b, u64::from(m & 0o7777)));
+        }
+        if self.aircraft_address.is_some() || self.callsign.is_some() {
+            // compound I062/380: presence octet, then ADR (slot 0) and ID (slot 1)
+            let mut v = vec![0u8];
+            if let Some(a) = self.aircraft_address {
+                v[0] |= 0x80;
+                v.extend_from_slice(&(a & 0xff_ffff).to_be_bytes()[1..]);
+            }
+            if let Some(c) = self.callsign {
+                v[0] |= 0x40;
+                v.extend_from_slice(&c.to_icao().to_be_bytes()[2..]);
+            }
+            w.bytes(frn_of(s, "380"), &v);
+        }
+        if let Some(t) = self.track_number {
+            w.fixed(frn_of(s, "040"), 2, |b| l.trk.put(b, u64::from(t)));
+        }
+        {
+            // I062/080 is mandatory: primary octet, first extension when needed.
+            let ext = self.simulated.is_some() || self.ended.is_some() || self.started.is_some();
+            let mut v = vec![0u8; if ext { 2 } else { 1 }];
+            l.mon
+                .put(&mut v, u64::from(self.mono_sensor.unwrap_or(false)));
+            l.cnf
+                .put(&mut v, u64::from(self.tentative.unwrap_or(false)));
+            if ext {
+                v[0] |= 1;
+                l.sim
+                    .put(&mut v, u64::from(self.simulated.unwrap_or(false)));
+                l.tse.put(&mut v, u64::from(self.ended.unwrap_or(false)));
+                l.tsb.put(&mut v, u64::from(self.started.unwrap_or(false)));
+            }
+            w.bytes(frn_of(s, "080"), &v);
+        }
+        if let Some((t, g, v, a)) = self.mode_of_movement {
+            w.fixed(frn_of(s, "200"), 1, |b| {
+                l.trans.put(b, u64::from(t & 3));
+                l.long.put(b, u64::from(g & 3));
+                l.vert.put(b, u64::from(v & 3));
+                l.adf.put(b, u64::from(a));
+            });
+        }
+        if let Some(f) = self.measured_fl {
+            let r = l.mfl.to_raw(f, "I062/136")?;
+            w.fixed(frn_of(s, "136"), 2, |b| l.mfl.put(b, r));
+        }
+        if let Some(f) = self.geometric_alt_ft {
+            let r = l.alt.to_raw(f, "I062/130")?;
+            w.fixed(frn_of(s, "130"), 2, |b| l.alt.put(b, r));
+        }
+        if let Some(f) = self.barometric_fl {
+            let r = l.ctb.to_raw(f, "I062/135")?;
+            w.fixed(frn_of(s, "135"), 2, |b| l.ctb.put(b, r));
+        }
+        if let Some(f) = self.rocd_fpm {
+            let r = l.rocd.to_raw(f, "I062/220")?;
+            w.fixed(frn_of(s, "220"), 2, |b| l.rocd.put(b, r));
+        }
+        w.finish();
+        Ok(())
+    }
+}
+
+/// Encodes system tracks into one CAT062 data block.
+pub fn encode_cat062(tracks: &[Cat062Track]) -> Result<Vec<u8>, EncodeError> {
+    let mut recs = Vec::with_capacity(tracks.len() * 64);
+    for t in tracks {
+        t.encode_into(&mut recs)?;
+    }
+    encode_block(62, &recs)
+}
+
+// ---------------------------------------------------------------- CAT021
+
+/// A CAT021 ADS-B target report.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Cat021Report {
+    /// System area code.
+    pub sac: u8,
+    /// System identification code.
+    pub sic: u8,
+    /// Target address (I021/080).
+    pub address: Option<u32>,
+    /// Time of day used for the report, seconds since midnight: time of applicability for
+    /// position (071), else time of message reception for position (073), else time of report
+    /// transmission (077).
+    pub time_of_day: Option<f64>,
+    /// WGS-84 position, degrees: high resolution (131) if present, else 130.
+    pub lat_lon_deg: Option<(f64, f64)>,
+    /// Flight level (I021/145).
+    pub flight_level: Option<f64>,
+    /// Geometric height, ft (I021/140).
+    pub geometric_height_ft: Option<f64>,
+    /// Target identification (I021/170).
+    pub callsign: Option<Callsign>,
+    /// NACp (I021/090).
+    pub nacp: Option<u8>,
+    /// NUCp or NIC (I021/090).
+    pub nic: Option<u8>,
+    /// SIL (I021/090).
+    pub sil: Option<u8>,
+    /// Ground speed (NM/s) and track angle (degrees), I021/160.
+    pub ground_vector: Option<(f64, f64)>,
+    /// Barometric vertical rate, ft/min (I021/155).
+    pub baro_vertical_rate_fpm: Option<f64>,
+    /// Geometric vertical rate, ft/min (I021/157).
+    pub geo_vertical_rate_fpm: Option<f64>,
+    /// Mode 3/A (I021/070).
+    pub mode3a: Option<u16>,
+    /// Emitter category (I021/020).
+    pub emitter_category: Option<u8>,
+}
+
+struct L021 {
+    sac: FieldRef,
+    sic: FieldRef,
+    adr: FieldRef,
+    t071: FieldRef,
+    t073: FieldRef,
+    t077: FieldRef,
+    lat: FieldRef,
+    lon: FieldRef,
+    hlat: FieldRef,
+    hlon: FieldRef,
+    fl: FieldRef,
+    gh: FieldRef,
+    tid: FieldRef,
+    nacp: FieldRef,
+    nic: FieldRef,
+    sil: FieldRef,
+    gs: FieldRef,
+    ta: FieldRef,
+    bvr: FieldRef,
+    gvr: FieldRef,
+    m3: FieldRef,
+    ecat: FieldRef,
+}
+
+fn l021() -> &'static L021 {
+    static L: OnceLock<L021> = OnceLock::new();
+    L.get_or_init(|| {
+        let s = &tables().cat021;
+        let r = |i, f| FieldRef::resolve(s, i, f);
+        L021 {
+            sac: r("010", "SAC"),
+            sic: r("010", "SIC"),
+            adr: r("080", "ADR"),
+            t071: r("071", "TAP"),
+            t073: r("073", "TMRP"),
+            t077: r("077", "TRT"),
+            lat: r("130", "LAT"),
+            lon: r("130", "LON"),
+            hlat: r("131", "LAT"),
+            hlon: r("131", "LON"),
+            fl: r("145", "FL"),
+            gh: r("140", "GH"),
+            tid: r("170", "TID"),
+            nacp: r("090", "NACP"),
+            nic: r("090", "NUCPNIC"),
+            sil: r("090", "SIL"),
+            gs: r("160", "GS"),
+            ta: r("160", "TA"),
+            bvr: r("155", "BVR"),
+            gvr: r("157", "GVR"),
+            m3: r("070", "MODE3A"),
+            ecat: r("020", "ECAT"),
+        }
+    })
+}
+
+impl Cat021Report {
+    /// Decodes a framed CAT021 record. I021/010 is mandatory.
+    pub fn from_record(rec: &RawRecord<'_>) -> Result<Self, DecodeError> {
+        let l = l021();
+        let sac = l.sac.raw(rec).ok_or(DecodeError::new(
+            rec.offset,
+            ErrorKind::MissingItem {
+                cat: 21,
+                item: "010",
+            },
+        ))?;
+        let u8v = |f: &FieldRef| f.raw(rec).map(|v| v as u8);
+        Ok(Cat021Report {
+            sac: sac as u8,
+            sic: l.sic.raw(rec).unwrap_or(0) as u8,
+            address: l.adr.raw(rec).map(|v| v as u32),
+            time_of_day: l
+                .t071
+                .value(rec)
+                .or_else(|| l.t073.value(rec))
+                .or_else(|| l.t077.value(rec)),
+            lat_lon_deg: l
+                .hlat
+                .value(rec)
+                .zip(l.hlon.value(rec))
+                .or_else(|| l.lat.value(rec).zip(l.lon.value(rec))),
+            flight_level: l.fl.value(rec),
+            geometric_height_ft: l.gh.value(rec),
+            callsign: l.tid.raw(rec).map(Callsign::from_icao),
+            nacp: u8v(&l.nacp),
+            nic: u8v(&l.nic),
+            sil: u8v(&l.sil),
+            ground_vector: l.gs.value(rec).zip(l.ta.value(rec)),
+            baro_vertical_rate_fpm: l.bvr.value(rec),
+            geo_vertical_rate_fpm: l.gvr.value(rec),
+            mode3a: l.m3.raw(rec).map(|v| v as u16),
+            emitter_category: u8v(&l.ecat),
+        })
+    }
+}
+
+// ---------------------------------------------------------------- CAT034
+
+/// A CAT034 service message (north marker, sector crossing, …).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Cat034Message {
+    /// System area code.
+    pub sac: u8,
+    /// System identification code.
+    pub sic: u8,
+    /// Message type (1 north marker, 2 sector crossing, 3 geographical filtering, 4 jamming strobe…).
+    pub message_type: Option<u8>,
+    /// Time of day, seconds since midnight (I034/030).
+    pub time_of_day: Option<f64>,
+    /// Sector azimuth, degrees (I034/020).
+    pub sector_deg: Option<f64>,
+    /// Antenna rotation period, seconds (I034/041).
+    pub rotation_period_s: Option<f64>,
+}
+
+struct L034 {
+    sac: FieldRef,
+    sic: FieldRef,
+    mt: FieldRef,
+    tod: FieldRef,
+    sn: FieldRef,
+    ars: FieldRef,
+}
+
+fn l034() -> &'static L034 {
+    static L: OnceLock<L034> = OnceLock::new();
+    L.get_or_init(|| {
+        let s = &tables().cat034;
+        let r = |i, f| FieldRef::resolve(s, i, f);
+        L034 {
+            sac: r("010", "SAC"),
+            sic: r("010", "SIC"),
+            mt: r("000", "MT"),
+            tod: r("030", "ToD"),
+            sn: r("020", "SN"),
+            ars: r("041", "ARS"),
+        }
+    })
+}
+
+impl Cat034Message {
+    /// Decodes a framed CAT034 record. I034/010 is mandatory.
+    pub fn from_record(rec: &RawRecord<'_>) -> Result<Self, DecodeError> {
+        let l = l034();
+        let sac = l.sac.raw(rec).ok_or(DecodeError::new(
+            rec.offset,
+            ErrorKind::MissingItem {
+                cat: 34,
+                item: "010",
+            },
+        ))?;
+        Ok(Cat034Message {
+            sac: sac as u8,
+            sic: l.sic.raw(rec).unwrap_or(0) as u8,
+            message_type: l.mt.raw(rec).map(|v| v as u8),
+            time_of_day: l.tod.value(rec),
+            sector_deg: l.sn.value(rec),
+            rotation_period_s: l.ars.value(rec),
+        })
+    }
+}
+
+/// A typed record of any category Tessera consumes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum TypedRecord {
+    /// CAT048 plot / local track.
+    Cat048(Cat048Plot),
+    /// CAT021 ADS-B report.
+    Cat021(Cat021Report),
+    /// CAT062 system track.
+    Cat062(Cat062Track),
+    /// CAT034 service message.
+    Cat034(Cat034Message),
+}
+
+impl TypedRecord {
+    /// Typed decoding of a framed record; `Ok(None)` for categories without a typed view.
+    pub fn from_record(rec: &RawRecord<'_>) -> Result<Option<Self>, DecodeError> {
+        Ok(Some(match rec.cat {
+            48 => TypedRecord::Cat048(Cat048Plot::from_record(rec)?),
+            21 => TypedRecord::Cat021(Cat021Report::from_record(rec)?),
+            62 => TypedRecord::Cat062(Cat062Track::from_record(rec)?),
+            34 => TypedRecord::Cat034(Cat034Message::from_record(rec)?),
+            _ => return Ok(None),
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -540,5 +1063,23 @@ mod tests {
             assert!(f.is_resolved());
         }
         assert_eq!(fixed_len(l.spec, "040"), 4);
+        let l = l062();
+        for f in [
+            l.tot, l.lat, l.x, l.vx, l.ax, l.m3, l.trans, l.mfl, l.alt, l.ctb, l.rocd, l.adr, l.id,
+            l.sim, l.tsb,
+        ] {
+            assert!(f.is_resolved());
+        }
+        let l = l021();
+        for f in [
+            l.adr, l.t071, l.t073, l.t077, l.hlat, l.lat, l.fl, l.gh, l.tid, l.nacp, l.nic, l.gs,
+            l.bvr, l.gvr, l.m3, l.ecat,
+        ] {
+            assert!(f.is_resolved());
+        }
+        let l = l034();
+        for f in [l.mt, l.tod, l.sn, l.ars] {
+            assert!(f.is_resolved());
+        }
     }
 }
