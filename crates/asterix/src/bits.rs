@@ -39,6 +39,14 @@ pub fn write_bits(data: &mut [u8], bit_off: usize, nbits: usize, value: u64) -> 
     if nbits > 64 || bit_off + nbits > data.len() * 8 {
         return false;
     }
+    if bit_off % 8 == 0 && nbits % 8 == 0 {
+        let first = bit_off / 8;
+        let n = nbits / 8;
+        for (i, d) in data[first..first + n].iter_mut().enumerate() {
+            *d = (value >> (8 * (n - 1 - i))) as u8;
+        }
+        return true;
+    }
     for i in 0..nbits {
         let bit = (value >> (nbits - 1 - i)) & 1;
         let pos = bit_off + i;

@@ -743,16 +743,19 @@ impl Cat062Track {
         }
         if self.aircraft_address.is_some() || self.callsign.is_some() {
             // compound I062/380: presence octet, then ADR (slot 0) and ID (slot 1)
-            let mut v = vec![0u8];
+            let mut v = [0u8; 10];
+            let mut n = 1;
             if let Some(a) = self.aircraft_address {
                 v[0] |= 0x80;
-                v.extend_from_slice(&(a & 0xff_ffff).to_be_bytes()[1..]);
+                v[n..n + 3].copy_from_slice(&(a & 0xff_ffff).to_be_bytes()[1..]);
+                n += 3;
             }
             if let Some(c) = self.callsign {
                 v[0] |= 0x40;
-                v.extend_from_slice(&c.to_icao().to_be_bytes()[2..]);
+                v[n..n + 6].copy_from_slice(&c.to_icao().to_be_bytes()[2..]);
+                n += 6;
             }
-            w.bytes(frn_of(s, "380"), &v);
+            w.bytes(frn_of(s, "380"), &v[..n]);
         }
         if let Some(t) = self.track_number {
             w.fixed(frn_of(s, "040"), 2, |b| l.trk.put(b, u64::from(t)));
@@ -760,19 +763,17 @@ impl Cat062Track {
         {
             // I062/080 is mandatory: primary octet, first extension when needed.
             let ext = self.simulated.is_some() || self.ended.is_some() || self.started.is_some();
-            let mut v = vec![0u8; if ext { 2 } else { 1 }];
-            l.mon
-                .put(&mut v, u64::from(self.mono_sensor.unwrap_or(false)));
-            l.cnf
-                .put(&mut v, u64::from(self.tentative.unwrap_or(false)));
+            let mut buf = [0u8; 2];
+            let v = &mut buf[..if ext { 2 } else { 1 }];
+            l.mon.put(v, u64::from(self.mono_sensor.unwrap_or(false)));
+            l.cnf.put(v, u64::from(self.tentative.unwrap_or(false)));
             if ext {
                 v[0] |= 1;
-                l.sim
-                    .put(&mut v, u64::from(self.simulated.unwrap_or(false)));
-                l.tse.put(&mut v, u64::from(self.ended.unwrap_or(false)));
-                l.tsb.put(&mut v, u64::from(self.started.unwrap_or(false)));
+                l.sim.put(v, u64::from(self.simulated.unwrap_or(false)));
+                l.tse.put(v, u64::from(self.ended.unwrap_or(false)));
+                l.tsb.put(v, u64::from(self.started.unwrap_or(false)));
             }
-            w.bytes(frn_of(s, "080"), &v);
+            w.bytes(frn_of(s, "080"), v);
         }
         if let Some((t, g, v, a)) = self.mode_of_movement {
             w.fixed(frn_of(s, "200"), 1, |b| {
