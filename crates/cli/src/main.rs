@@ -1,6 +1,6 @@
 //! The `tessera` binary: command-line front end of the Tessera engine.
 
-use tessera_cli::{cmd_bench, cmd_track};
+use tessera_cli::{cmd_bench, cmd_eval, cmd_run, cmd_track};
 use tessera_sim::{RadarScenarioParams, generate};
 
 use anyhow::{Context, Result};
@@ -21,6 +21,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The main job: play a scenario (the embedded default when none is given) through the
+    /// tracker and report the composite picture's quality.
+    Run {
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Replay a scenario file's detections through the tracker.
     Track {
         /// Scenario file (JSON lines, optionally gzip).
@@ -39,6 +47,24 @@ enum Command {
         #[arg(long)]
         no_history: bool,
     },
+    /// Score a track file against a scenario's ground truth (OSPA, GOSPA, SIAP as the peer).
+    Eval {
+        #[arg(long)]
+        scenario: PathBuf,
+        #[arg(long)]
+        tracks: PathBuf,
+        /// OSPA cut-off, m.
+        #[arg(long, default_value_t = 1000.0)]
+        ospa_c: f64,
+        /// OSPA order.
+        #[arg(long, default_value_t = 1.0)]
+        ospa_p: f64,
+        /// SIAP track-to-truth association threshold, m.
+        #[arg(long, default_value_t = 1000.0)]
+        siap_threshold: f64,
+    },
+    /// Print the default tracker configuration as TOML (every key, with its default).
+    DefaultConfig,
     /// Generate scenarios.
     #[command(subcommand)]
     Simulate(SimulateCommand),
@@ -144,6 +170,54 @@ fn main() -> Result<()> {
             let summary = cmd_track::run_track(&scenario, &cfg, Some(&mut *out), &opts)?;
             out.flush()?;
             eprintln!("{}", serde_json::to_string(&summary)?);
+        }
+        Command::Run { scenario, config } => {
+            let cfg = cmd_track::load_config(config.as_deref())?;
+            let s = cmd_run::run(scenario.as_deref(), &cfg)?;
+            let e = &s.evaluation;
+            let siap = &e.siap;
+            println!("Tessera — scenario: {}", s.scenario);
+            println!(
+                "  {} frames, {} detections, {} confirmed tracks, {:.0} detections per CPU-second, frame latency p99 {:.2} ms",
+                s.tracking.frames,
+                s.tracking.detections,
+                s.tracking.tracks_confirmed,
+                s.tracking.detections_per_cpu_second,
+                s.tracking.frame_latency_p99_ms
+            );
+            println!(
+                "  mean OSPA {:.1} m (c = 1000 m, p = 1); SIAP completeness {:.4}, spuriousness {:.4}, position accuracy {:.1} m, track-number changes {:.4}",
+                e.mean_ospa,
+                siap.completeness,
+                siap.spuriousness,
+                siap.position_accuracy_m,
+                siap.rate_of_track_number_change
+            );
+            println!("{}", serde_json::to_string(&s)?);
+        }
+        Command::Eval {
+            scenario,
+            tracks,
+            ospa_c,
+            ospa_p,
+            siap_threshold,
+        } => {
+            let scenario = tessera_sim::Scenario::read(&scenario)?;
+            let tracks = cmd_eval::read_tracks(&tracks)?;
+            let params = tessera_metrics::EvalParams {
+                ospa_c,
+                ospa_p,
+                siap_association_threshold_m: siap_threshold,
+                ..Default::default()
+            };
+            let report = cmd_eval::run_eval(&scenario.truths, &tracks, &params)?;
+            println!("{}", serde_json::to_string(&report)?);
+        }
+        Command::DefaultConfig => {
+            print!(
+                "{}",
+                toml::to_string(&tessera_track::TrackerConfig::default())?
+            );
         }
         Command::Simulate(SimulateCommand::Radar {
             targets,

@@ -146,19 +146,64 @@ pub trait Deleter: Send + Sync {
 
 /// Deletes on consecutive missed opportunities, on coasting time and on position-covariance
 /// growth, whichever comes first.
+///
+/// The run of misses that ends a track adapts to the track's own detection record: P̂d is
+/// estimated from the opportunities before the current run of misses (so a dead target's misses
+/// do not prolong its track), with a prior worth `prior_weight` opportunities at
+/// `prior_detection_probability`; the track ends once `(1 − P̂d)^misses <
+/// miss_run_probability`, and never before `max_consecutive_misses`. A sensor that detects less
+/// often than assumed so does not break tracks.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StandardDeleter {
+    /// Fewest consecutive missed opportunities that end a confirmed track.
     pub max_consecutive_misses: u32,
+    /// Probability, for a live target, of the run of misses that ends its track.
+    #[serde(default = "default_miss_run_probability")]
+    pub miss_run_probability: f64,
+    /// Detection probability assumed before a track has a record.
+    #[serde(default = "default_prior_pd")]
+    pub prior_detection_probability: f64,
+    /// Weight of that prior, in opportunities.
+    #[serde(default = "default_prior_weight")]
+    pub prior_weight: f64,
     pub max_coast_s: f64,
     /// RMS position standard deviation per axis above which the track is dropped, m.
     pub max_position_sigma_m: f64,
+}
+
+fn default_miss_run_probability() -> f64 {
+    1e-5
+}
+
+fn default_prior_pd() -> f64 {
+    0.9
+}
+
+fn default_prior_weight() -> f64 {
+    10.0
+}
+
+impl StandardDeleter {
+    /// Consecutive misses that end a track with this detection record.
+    pub fn misses_to_delete(&self, life: &TrackLife) -> u32 {
+        let before_run = life.opportunities.saturating_sub(life.consecutive_misses) as f64;
+        let w = self.prior_weight.max(0.0);
+        let pd = ((life.hits as f64 + w * self.prior_detection_probability) / (before_run + w))
+            .clamp(0.3, 0.99);
+        let p = self.miss_run_probability.clamp(1e-12, 0.5);
+        let k = (p.ln() / (1.0 - pd).ln()).ceil();
+        self.max_consecutive_misses.max(k.min(64.0) as u32)
+    }
 }
 
 impl Default for StandardDeleter {
     fn default() -> Self {
         Self {
             max_consecutive_misses: 6,
+            miss_run_probability: default_miss_run_probability(),
+            prior_detection_probability: default_prior_pd(),
+            prior_weight: default_prior_weight(),
             max_coast_s: 30.0,
             max_position_sigma_m: 3000.0,
         }
@@ -167,7 +212,7 @@ impl Default for StandardDeleter {
 
 impl Deleter for StandardDeleter {
     fn should_delete(&self, life: &TrackLife, position_cov: &Matrix3<f64>) -> Option<DeleteReason> {
-        if life.consecutive_misses >= self.max_consecutive_misses {
+        if life.consecutive_misses >= self.misses_to_delete(life) {
             return Some(DeleteReason::MissedUpdates);
         }
         if life.since_update_s > self.max_coast_s {
