@@ -246,12 +246,48 @@ fn secs(us: i64) -> f64 {
     us as f64 / 1e6
 }
 
+/// Associations of one (track, truth) pair merged as `AssociationSet._simplify` does: one
+/// association whose time range is the union (`CompoundTimeRange`) of the pair's ranges.
+#[derive(Debug, Clone)]
+struct Merged {
+    track: usize,
+    truth: usize,
+    /// Disjoint closed ranges, sorted.
+    comps: Vec<(i64, i64)>,
+}
+
+fn merge_pairs(assocs: &[Association]) -> Vec<Merged> {
+    let mut sorted: Vec<&Association> = assocs.iter().collect();
+    sorted.sort_by_key(|a| (a.track, a.truth, a.start_us, a.end_us));
+    let mut out: Vec<Merged> = Vec::new();
+    for a in sorted {
+        match out.last_mut() {
+            Some(m) if m.track == a.track && m.truth == a.truth => {
+                let last = m.comps.last_mut().expect("non-empty");
+                if a.start_us <= last.1 {
+                    // Overlapping or touching ranges fuse.
+                    last.1 = last.1.max(a.end_us);
+                } else {
+                    m.comps.push((a.start_us, a.end_us));
+                }
+            }
+            _ => out.push(Merged {
+                track: a.track,
+                truth: a.truth,
+                comps: vec![(a.start_us, a.end_us)],
+            }),
+        }
+    }
+    out
+}
+
 /// Stone Soup's `SIAPMetrics.compute_metric` for the given associations.
 pub(crate) fn siap(
     tracks: &PathSet<'_>,
     truths: &PathSet<'_>,
     assocs: &[Association],
 ) -> SiapReport {
+    let merged = merge_pairs(assocs);
     // All timestamps of all raw states.
     let mut times: Vec<i64> = tracks
         .samples
@@ -281,21 +317,20 @@ pub(crate) fn siap(
     let j_counts = present(truths);
     let n_counts = present(tracks);
 
-    // Active associations per timestamp index range.
-    let ranges: Vec<Option<(usize, usize)>> = assocs
+    // Timestamp index ranges of every component of every merged association.
+    let index_range = |(s, e): (i64, i64)| {
+        let lo = idx(s);
+        let hi = times.partition_point(|&x| x <= e);
+        (lo < hi).then(|| (lo, hi - 1))
+    };
+    let ranges: Vec<Vec<(usize, usize)>> = merged
         .iter()
-        .map(|a| {
-            let lo = idx(a.start_us);
-            let hi = times.partition_point(|&x| x <= a.end_us);
-            (lo < hi).then(|| (lo, hi - 1))
-        })
+        .map(|m| m.comps.iter().filter_map(|&c| index_range(c)).collect())
         .collect();
-    let distinct_counts = |key: &dyn Fn(&Association) -> usize, n_keys: usize| {
+    let distinct_counts = |key: &dyn Fn(&Merged) -> usize, n_keys: usize| {
         let mut per_key: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n_keys];
-        for (a, r) in assocs.iter().zip(&ranges) {
-            if let Some(r) = r {
-                per_key[key(a)].push(*r);
-            }
+        for (m, r) in merged.iter().zip(&ranges) {
+            per_key[key(m)].extend_from_slice(r);
         }
         let mut c = vec![0u64; nt];
         for mut rs in per_key {
@@ -303,29 +338,29 @@ pub(crate) fn siap(
         }
         c
     };
-    let jt_counts = distinct_counts(&|a| a.truth, truths.paths.len());
-    let na_counts = distinct_counts(&|a| a.track, tracks.paths.len());
+    let jt_counts = distinct_counts(&|m| m.truth, truths.paths.len());
+    let na_counts = distinct_counts(&|m| m.track, tracks.paths.len());
 
-    let mut pa_sum = 0.0;
-    let mut va_sum = 0.0;
+    // Accuracy: per timestamp, a sum over the active associations.
     let mut missing = 0usize;
-    // Sum per timestamp first, then over timestamps, as Stone Soup does.
     let mut pa_t = vec![0.0; nt];
     let mut va_t = vec![0.0; nt];
-    for (a, r) in assocs.iter().zip(&ranges) {
-        let Some((lo, hi)) = *r else { continue };
-        for k in lo..=hi {
-            let t = times[k];
-            match (tracks.at(a.track, t), truths.at(a.truth, t)) {
-                (Some(tr), Some(gt)) => {
-                    pa_t[k] += dist(&tr.position, &gt.position);
-                    va_t[k] += dist(&tr.velocity, &gt.velocity);
+    for (m, r) in merged.iter().zip(&ranges) {
+        for &(lo, hi) in r {
+            for k in lo..=hi {
+                let t = times[k];
+                match (tracks.at(m.track, t), truths.at(m.truth, t)) {
+                    (Some(tr), Some(gt)) => {
+                        pa_t[k] += dist(&tr.position, &gt.position);
+                        va_t[k] += dist(&tr.velocity, &gt.velocity);
+                    }
+                    _ => missing += 1,
                 }
-                _ => missing += 1,
             }
         }
     }
     let (mut j_sum, mut jt_sum, mut na_sum, mut n_sum) = (0u64, 0u64, 0u64, 0u64);
+    let (mut pa_sum, mut va_sum) = (0.0, 0.0);
     for k in 0..nt {
         j_sum += j_counts[k];
         jt_sum += jt_counts[k];
@@ -337,9 +372,9 @@ pub(crate) fn siap(
     let ratio = |a: f64, b: u64, default: f64| if b != 0 { a / b as f64 } else { default };
 
     // Per-truth continuity figures.
-    let mut per_truth: Vec<Vec<&Association>> = vec![Vec::new(); truths.paths.len()];
-    for a in assocs {
-        per_truth[a.truth].push(a);
+    let mut per_truth: Vec<Vec<&Merged>> = vec![Vec::new(); truths.paths.len()];
+    for m in &merged {
+        per_truth[m.truth].push(m);
     }
     let mut numerator = 0.0;
     let mut denominator = 0.0;
@@ -347,6 +382,7 @@ pub(crate) fn siap(
     let mut t_sum = 0.0;
     let mut truth_times = Vec::new();
     let mut clipped = Vec::new();
+    let mut key_times = Vec::new();
     for (k, mine) in per_truth.iter_mut().enumerate() {
         truth_times.clear();
         truth_times.extend(truths.sorted_times(k));
@@ -356,21 +392,26 @@ pub(crate) fn siap(
         if mine.is_empty() {
             continue;
         }
+        // longest_track_time_on_truth: the longest (compound) association duration.
         tl_sum += mine
             .iter()
-            .map(|a| secs(a.end_us - a.start_us))
+            .map(|m| m.comps.iter().map(|&(s, e)| secs(e - s)).sum::<f64>())
             .fold(f64::NEG_INFINITY, f64::max);
 
         // total_time_tracked: per consecutive truth-timestamp interval, the measure of its
-        // union with the associations' time ranges.
+        // intersection with the union of the associations' time ranges.
         for w in truth_times.windows(2) {
             let (a, b) = (w[0], w[1]);
             clipped.clear();
-            clipped.extend(mine.iter().filter_map(|x| {
-                let s = x.start_us.max(a);
-                let e = x.end_us.min(b);
-                (s < e).then_some((s, e))
-            }));
+            clipped.extend(
+                mine.iter()
+                    .flat_map(|m| m.comps.iter())
+                    .filter_map(|&(s, e)| {
+                        let s = s.max(a);
+                        let e = e.min(b);
+                        (s < e).then_some((s, e))
+                    }),
+            );
             clipped.sort_unstable();
             let mut covered = 0i64;
             let mut reach = i64::MIN;
@@ -384,25 +425,37 @@ pub(crate) fn siap(
             denominator += secs(covered);
         }
 
-        // min_num_tracks_needed_to_track.
-        mine.sort_by_key(|a| std::cmp::Reverse(a.end_us));
+        // min_num_tracks_needed_to_track: associations by latest end time, descending.
+        mine.sort_by_key(|m| std::cmp::Reverse(m.comps.last().map_or(i64::MIN, |c| c.1)));
         let mut needed = 0u64;
         let mut ti = 0usize;
         while ti < truth_times.len() {
             let cur = truth_times[ti];
-            let Some(a) = mine.iter().find(|a| a.start_us <= cur && cur <= a.end_us) else {
+            let Some(m) = mine
+                .iter()
+                .find(|m| m.comps.iter().any(|&(s, e)| s <= cur && cur <= e))
+            else {
                 ti += 1;
                 continue;
             };
-            // key_times = [start, end]; from a start the next key time must be strictly later.
-            let end_time = if cur == a.start_us && a.end_us > cur {
-                a.end_us
-            } else if cur == a.start_us {
-                // Stone Soup would fail on min([]) for a zero-length association; stop here.
+            key_times.clear();
+            key_times.extend(m.comps.iter().flat_map(|&(s, e)| [s, e]));
+            key_times.sort_unstable();
+            key_times.dedup();
+            // From a start key time the end must be strictly later.
+            let strict = key_times
+                .iter()
+                .position(|&x| x == cur)
+                .is_some_and(|i| i % 2 == 0);
+            let end_time = if strict {
+                key_times.iter().copied().find(|&x| x > cur)
+            } else {
+                key_times.iter().copied().find(|&x| x >= cur)
+            };
+            let Some(end_time) = end_time else {
+                // Stone Soup fails on min([]) here (a zero-length association); stop.
                 needed += 1;
                 break;
-            } else {
-                a.end_us
             };
             needed += 1;
             match truth_times[ti + 1..].iter().position(|&x| x == end_time) {
@@ -427,7 +480,7 @@ pub(crate) fn siap(
             0.0
         },
         longest_track_segment: if t_sum != 0.0 { tl_sum / t_sum } else { 0.0 },
-        n_associations: assocs.len(),
+        n_associations: merged.len(),
         missing_state_lookups: missing,
     }
 }

@@ -106,6 +106,42 @@ fn n10_matches_stone_soup() {
     )
     .unwrap();
 
+    check_reference(&report, &reference);
+    let ours = &report.siap;
+    let f = |v: &Value| v.as_f64().unwrap();
+
+    // The summary the peer printed (rounded to 3-4 decimals): ~1e-3 relative.
+    assert_close(
+        "printed mean_ospa",
+        report.mean_ospa,
+        f(&printed["mean_ospa"]),
+        1e-3,
+        1e-3,
+    );
+    let ps = &printed["siap"];
+    for (name, value) in [
+        ("completeness", ours.completeness),
+        ("ambiguity", ours.ambiguity),
+        ("position_accuracy_m", ours.position_accuracy_m),
+        ("velocity_accuracy_mps", ours.velocity_accuracy_mps),
+        ("longest_track_segment", ours.longest_track_segment),
+    ] {
+        assert_close(name, value, f(&ps[name]), 1e-3, 1e-4);
+    }
+    // Printed with 4 decimals: compare at the rounding resolution.
+    for (name, value) in [
+        ("spuriousness", ours.spuriousness),
+        (
+            "rate_of_track_number_change",
+            ours.rate_of_track_number_change,
+        ),
+    ] {
+        assert_close(name, value, f(&ps[name]), 0.0, 5e-5);
+    }
+}
+
+/// Compare every figure with a full-precision reference written by `peer_reference.py`.
+fn check_reference(report: &tessera_metrics::EvalReport, reference: &Value) {
     // Counts.
     assert_eq!(
         report.n_truth_states,
@@ -190,33 +226,22 @@ fn n10_matches_stone_soup() {
         assert_close(name, value, f(&s[name]), 1e-9, 1e-12);
     }
     assert_eq!(ours.missing_state_lookups, 0);
+}
 
-    // The summary the peer printed (rounded to 3-4 decimals): ~1e-3 relative.
-    assert_close(
-        "printed mean_ospa",
-        report.mean_ospa,
-        f(&printed["mean_ospa"]),
-        1e-3,
-        1e-3,
-    );
-    let ps = &printed["siap"];
-    for (name, value) in [
-        ("completeness", ours.completeness),
-        ("ambiguity", ours.ambiguity),
-        ("position_accuracy_m", ours.position_accuracy_m),
-        ("velocity_accuracy_mps", ours.velocity_accuracy_mps),
-        ("longest_track_segment", ours.longest_track_segment),
-    ] {
-        assert_close(name, value, f(&ps[name]), 1e-3, 1e-4);
-    }
-    // Printed with 4 decimals: compare at the rounding resolution.
-    for (name, value) in [
-        ("spuriousness", ours.spuriousness),
-        (
-            "rate_of_track_number_change",
-            ours.rate_of_track_number_change,
-        ),
-    ] {
-        assert_close(name, value, f(&ps[name]), 0.0, 5e-5);
-    }
+/// A small synthetic case with track switches, a re-association after misses, a spurious
+/// track and duplicate timestamps (`make_synthetic.py`), against the stock Stone Soup figures.
+#[test]
+fn synthetic_switches_match_stone_soup() {
+    let dir = Path::new(FIXTURES);
+    let truths = read_truth(&dir.join("synthetic_scenario.jsonl.gz"));
+    let tracks = read_tracks(&dir.join("synthetic_tracks.jsonl.gz"));
+    let report = evaluate(&truths, &tracks, &EvalParams::default()).expect("evaluate");
+    let reference: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("synthetic_reference.json")).unwrap(),
+    )
+    .unwrap();
+    check_reference(&report, &reference);
+    assert!(report.siap.rate_of_track_number_change > 0.0);
+    assert!(report.siap.ambiguity > 1.0);
+    assert!(report.siap.spuriousness > 0.0);
 }
