@@ -41,6 +41,19 @@ fn main() -> std::io::Result<()> {
         stream.extend_from_slice(&body);
         n_records += take;
     }
+    if let Some(out) = std::env::args().nth(2) {
+        // a smaller copy (100k records) for the reference decoder script
+        let mut small = Vec::new();
+        let mut p = 0usize;
+        let mut k = 0usize;
+        while p + 3 <= stream.len() && k < 100_000 {
+            let l = usize::from(u16::from_be_bytes([stream[p + 1], stream[p + 2]]));
+            small.extend_from_slice(&stream[p..p + l]);
+            p += l;
+            k += recs.len().min(20);
+        }
+        std::fs::write(out, small)?;
+    }
     let mut best = 0.0f64;
     for _ in 0..5 {
         let t = Instant::now();
