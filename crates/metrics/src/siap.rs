@@ -484,3 +484,97 @@ pub(crate) fn siap(
         missing_state_lookups: missing,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{EvalParams, MetricsError, StateSample, evaluate};
+
+    fn s(t: i64, id: u64, x: f64, y: f64) -> StateSample {
+        StateSample {
+            time_us: t * 1_000_000,
+            id,
+            position: [x, y, 0.0],
+            velocity: [10.0, 0.0, 0.0],
+        }
+    }
+
+    #[test]
+    fn perfect_single_track() {
+        let truths: Vec<_> = (0..10).map(|t| s(t, 1, 10.0 * t as f64, 0.0)).collect();
+        let tracks: Vec<_> = (0..10)
+            .map(|t| s(t, 7, 10.0 * t as f64 + 3.0, 4.0))
+            .collect();
+        let r = evaluate(&truths, &tracks, &EvalParams::default()).unwrap();
+        assert_eq!(r.siap.completeness, 1.0);
+        assert_eq!(r.siap.ambiguity, 1.0);
+        assert_eq!(r.siap.spuriousness, 0.0);
+        assert!((r.siap.position_accuracy_m - 5.0).abs() < 1e-12);
+        assert_eq!(r.siap.velocity_accuracy_mps, 0.0);
+        assert_eq!(r.siap.rate_of_track_number_change, 0.0);
+        assert_eq!(r.siap.longest_track_segment, 1.0);
+        assert!((r.mean_ospa - 5.0).abs() < 1e-12);
+        assert_eq!(r.siap.n_associations, 1);
+    }
+
+    #[test]
+    fn confirmation_needs_three_pairs_and_spurious_track() {
+        // Track near the truth only at t = 0, 1 (never confirmed), plus a far track.
+        let truths: Vec<_> = (0..5).map(|t| s(t, 1, 0.0, 0.0)).collect();
+        let mut tracks = vec![s(0, 2, 0.0, 0.0), s(1, 2, 0.0, 0.0), s(2, 2, 5e3, 0.0)];
+        tracks.extend((0..5).map(|t| s(t, 3, 1e5, 0.0)));
+        let r = evaluate(&truths, &tracks, &EvalParams::default()).unwrap();
+        assert_eq!(r.siap.n_associations, 0);
+        assert_eq!(r.siap.completeness, 0.0);
+        assert_eq!(r.siap.ambiguity, 1.0); // no associated truths: Stone Soup's default
+        assert_eq!(r.siap.spuriousness, 1.0);
+        assert_eq!(r.siap.position_accuracy_m, 0.0);
+        assert_eq!(r.siap.longest_track_segment, 0.0);
+    }
+
+    #[test]
+    fn handover_between_tracks() {
+        // Track 1 holds the truth for t = 0..=4, track 2 for t = 5..=9.
+        let truths: Vec<_> = (0..10).map(|t| s(t, 1, 0.0, 0.0)).collect();
+        let mut tracks: Vec<_> = (0..5).map(|t| s(t, 1, 1.0, 0.0)).collect();
+        tracks.extend((5..10).map(|t| s(t, 2, 2.0, 0.0)));
+        let r = evaluate(&truths, &tracks, &EvalParams::default()).unwrap();
+        assert_eq!(r.siap.n_associations, 2);
+        // Covered: [0, 4] and [5, 9] -> 8 s of the 9 s lifetime; one track change.
+        assert!((r.siap.completeness - 1.0).abs() < 1e-12);
+        assert!((r.siap.rate_of_track_number_change - 1.0 / 8.0).abs() < 1e-12);
+        assert!((r.siap.longest_track_segment - 4.0 / 9.0).abs() < 1e-12);
+        assert!((r.siap.position_accuracy_m - 1.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bad_inputs_are_errors() {
+        let ok = vec![s(0, 1, 0.0, 0.0)];
+        assert_eq!(
+            evaluate(&[], &[], &EvalParams::default()),
+            Err(MetricsError::Empty)
+        );
+        let mut nan = ok.clone();
+        nan[0].position[1] = f64::NAN;
+        assert!(matches!(
+            evaluate(&ok, &nan, &EvalParams::default()),
+            Err(MetricsError::NonFiniteSample { kind: "track", .. })
+        ));
+        let bad = EvalParams {
+            ospa_p: 0.5,
+            ..EvalParams::default()
+        };
+        assert!(matches!(
+            evaluate(&ok, &ok, &bad),
+            Err(MetricsError::InvalidParameter { name: "ospa_p", .. })
+        ));
+        let bad = EvalParams {
+            gospa_c: f64::NAN,
+            ..EvalParams::default()
+        };
+        assert!(evaluate(&ok, &ok, &bad).is_err());
+        // Only truths: OSPA = c everywhere.
+        let r = evaluate(&ok, &[], &EvalParams::default()).unwrap();
+        assert_eq!(r.mean_ospa, 1000.0);
+        assert_eq!(r.gospa.missed, 500.0);
+    }
+}
