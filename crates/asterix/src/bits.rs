@@ -39,7 +39,7 @@ pub fn write_bits(data: &mut [u8], bit_off: usize, nbits: usize, value: u64) -> 
     if nbits > 64 || bit_off + nbits > data.len() * 8 {
         return false;
     }
-    if bit_off % 8 == 0 && nbits % 8 == 0 {
+    if bit_off.is_multiple_of(8) && nbits.is_multiple_of(8) {
         let first = bit_off / 8;
         let n = nbits / 8;
         for (i, d) in data[first..first + n].iter_mut().enumerate() {
