@@ -32,7 +32,11 @@ pub fn run_decode(
         Some("pcap" | "pcapng") => match detect(&data) {
             f @ (Framing::Pcap | Framing::PcapNg) => Some(f),
             _ => {
-                writeln!(err, "error: {} is not a pcap or pcapng file", path.display())?;
+                writeln!(
+                    err,
+                    "error: {} is not a pcap or pcapng file",
+                    path.display()
+                )?;
                 None
             }
         },
