@@ -1,6 +1,6 @@
 //! The `tessera` binary: command-line front end of the Tessera engine.
 
-use tessera_cli::{cmd_bench, cmd_eval, cmd_run, cmd_track};
+use tessera_cli::{cmd_bench, cmd_decode, cmd_eval, cmd_run, cmd_track};
 use tessera_sim::{RadarScenarioParams, generate};
 
 use anyhow::{Context, Result};
@@ -63,6 +63,15 @@ enum Command {
         #[arg(long, default_value_t = 1000.0)]
         siap_threshold: f64,
     },
+    /// Decode a recording: one JSON object per record on stdout, errors with byte offsets (or
+    /// line numbers) and a closing count on stderr. Exit status 0 unless the file cannot be read.
+    Decode {
+        file: PathBuf,
+        /// asterix (raw blocks), pcap (pcap/pcapng), gps, sbs or beast; detected when omitted
+        /// (ASTERIX framings only).
+        #[arg(long)]
+        format: Option<String>,
+    },
     /// Print the default tracker configuration as TOML (every key, with its default).
     DefaultConfig,
     /// Generate scenarios.
@@ -103,6 +112,20 @@ enum SimulateCommand {
         /// Largest turn rate, degrees per second.
         #[arg(long, default_value_t = 3.0)]
         max_turn_rate: f64,
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Real recorded traffic (busiest 30 minutes of the Paris recording, cleaned) observed by
+    /// three simulated 3D radars, in the scenario-file format.
+    Traffic {
+        /// The trajectories CSV.
+        #[arg(
+            long,
+            default_value = "../shared/data/trajectories/quickstart_busiest30min.csv.gz"
+        )]
+        csv: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
         #[arg(long)]
         output: PathBuf,
     },
@@ -213,6 +236,28 @@ fn main() -> Result<()> {
             let report = cmd_eval::run_eval(&scenario.truths, &tracks, &params)?;
             println!("{}", serde_json::to_string(&report)?);
         }
+        Command::Decode { file, format } => {
+            let stdout = std::io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            let mut err = std::io::stderr().lock();
+            match format.as_deref() {
+                Some(f @ ("sbs" | "beast")) => {
+                    let data = std::fs::read(&file)
+                        .with_context(|| format!("cannot read {}", file.display()))?;
+                    let summary = if f == "sbs" {
+                        tessera_feeds::json_out::decode_sbs_to_json(&data, &mut out, &mut err)
+                    } else {
+                        tessera_feeds::json_out::decode_beast_to_json(&data, &mut out, &mut err)
+                    };
+                    out.flush()?;
+                    writeln!(err, "{}", serde_json::json!({ "summary": summary }))?;
+                }
+                _ => {
+                    cmd_decode::run_decode(&file, format.as_deref(), &mut out, &mut err)?;
+                    out.flush()?;
+                }
+            }
+        }
         Command::DefaultConfig => {
             print!(
                 "{}",
@@ -256,6 +301,13 @@ fn main() -> Result<()> {
                 ..Default::default()
             };
             generate(&params).write(&output)?;
+        }
+        Command::Simulate(SimulateCommand::Traffic { csv, seed, output }) => {
+            let mut params = tessera_sim::traffic::TrafficParams::paris(csv);
+            params.seed = seed;
+            let (scenario, cleaning) = tessera_sim::traffic::traffic_scenario(&params)?;
+            eprintln!("{cleaning:?}");
+            scenario.write(&output)?;
         }
         Command::Bench(BenchCommand::Track {
             input,

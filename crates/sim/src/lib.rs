@@ -9,6 +9,7 @@
 
 pub mod radar_scenario;
 pub mod scenario_file;
+pub mod traffic;
 
 pub use radar_scenario::{RadarScenarioParams, generate};
 pub use scenario_file::{Frame, Header, RadarHeader, Scenario, ScenarioError, TruthState};
