@@ -34,8 +34,8 @@ pub enum GeoError {
     #[error("azimuth undefined: target at zero horizontal distance")]
     ZeroHorizontalRange,
     /// An ECEF point so deep inside the Earth that geodetic latitude is ill-defined (the
-    /// closed-form inversion is only valid outside the ellipsoid's evolute; Tessera refuses
-    /// anything closer than half the semi-major axis to the centre).
+    /// closed-form inversion breaks down near the centre; Tessera refuses anything closer than
+    /// half the semi-major axis).
     #[error(
         "ECEF point {distance_m} m from the Earth's centre is too deep for geodetic coordinates"
     )]
