@@ -1,0 +1,263 @@
+#![allow(clippy::needless_range_loop)] // index loops over parallel per-target arrays
+//! Primal side of the WTA: a mutable plan with its survival products, greedy maximum marginal
+//! return (MMR), repair of over-used inventories, and a deterministic local search (add, move,
+//! swap) that never makes a plan worse.
+
+use super::instance::Problem;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+/// A plan under construction: units per (target, weapon), survival product per target and units
+/// used per weapon.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Per target: `(weapon, units)` with `units > 0`.
+    pub pat: Vec<Vec<(u32, u32)>>,
+    /// Per target: `prod_i (1 - p_ij)^x_ij`.
+    pub surv: Vec<f64>,
+    /// Per weapon: units used.
+    pub used: Vec<u32>,
+}
+
+impl Plan {
+    pub fn empty(pb: &Problem) -> Self {
+        Self {
+            pat: vec![Vec::new(); pb.n_t],
+            surv: vec![1.0; pb.n_t],
+            used: vec![0; pb.n_w],
+        }
+    }
+
+    pub fn add(&mut self, pb: &Problem, i: usize, j: usize) {
+        self.used[i] += 1;
+        self.surv[j] *= 1.0 - pb.p(i, j);
+        match self.pat[j].iter_mut().find(|e| e.0 as usize == i) {
+            Some(e) => e.1 += 1,
+            None => self.pat[j].push((i as u32, 1)),
+        }
+    }
+
+    pub fn remove(&mut self, pb: &Problem, i: usize, j: usize) {
+        if let Some(k) = self.pat[j].iter().position(|e| e.0 as usize == i) {
+            self.used[i] -= 1;
+            self.pat[j][k].1 -= 1;
+            if self.pat[j][k].1 == 0 {
+                self.pat[j].swap_remove(k);
+            }
+            self.recompute_target(pb, j);
+        }
+    }
+
+    /// Recomputes one survival product from scratch (no drift from repeated division).
+    pub fn recompute_target(&mut self, pb: &Problem, j: usize) {
+        self.surv[j] = self.pat[j]
+            .iter()
+            .map(|&(i, n)| (1.0 - pb.p(i as usize, j)).powi(n as i32))
+            .product();
+    }
+
+    /// Exact objective, recomputed from the units.
+    pub fn value(&self, pb: &Problem) -> f64 {
+        (0..pb.n_t)
+            .map(|j| {
+                pb.values[j]
+                    * self.pat[j]
+                        .iter()
+                        .map(|&(i, n)| (1.0 - pb.p(i as usize, j)).powi(n as i32))
+                        .product::<f64>()
+            })
+            .sum()
+    }
+
+    /// `(weapon, target, units)` triples, sorted.
+    pub fn triples(&self) -> Vec<(usize, usize, u32)> {
+        let mut v: Vec<(usize, usize, u32)> = self
+            .pat
+            .iter()
+            .enumerate()
+            .flat_map(|(j, p)| p.iter().map(move |&(i, n)| (i as usize, j, n)))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Builds a plan from per-target patterns (capacity not checked).
+    pub fn from_patterns(pb: &Problem, pats: &[Vec<(u32, u32)>]) -> Self {
+        let mut plan = Self::empty(pb);
+        for (j, p) in pats.iter().enumerate() {
+            for &(i, n) in p {
+                if n > 0 {
+                    plan.used[i as usize] += n;
+                    plan.pat[j].push((i, n));
+                }
+            }
+            plan.recompute_target(pb, j);
+        }
+        plan
+    }
+}
+
+#[derive(PartialEq)]
+struct Gain(f64, u32, u32);
+impl Eq for Gain {}
+impl PartialOrd for Gain {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Gain {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0
+            .total_cmp(&other.0)
+            .then(other.1.cmp(&self.1))
+            .then(other.2.cmp(&self.2))
+    }
+}
+
+/// Greedy maximum marginal return: repeatedly gives the unit with the largest expected gain
+/// `V_j s_j p_ij` until no unit gains anything. Extends `plan` (which may be partial) in place.
+pub fn greedy_fill(pb: &Problem, plan: &mut Plan) {
+    let mut ptr = vec![0usize; pb.n_t];
+    let mut heap = BinaryHeap::with_capacity(pb.n_t);
+    let best_of = |ptr: &mut usize, j: usize, used: &[u32]| -> Option<u32> {
+        let c = &pb.cand[j];
+        while *ptr < c.len() && used[c[*ptr] as usize] >= pb.counts[c[*ptr] as usize] {
+            *ptr += 1;
+        }
+        c.get(*ptr).copied()
+    };
+    for j in 0..pb.n_t {
+        if let Some(i) = best_of(&mut ptr[j], j, &plan.used) {
+            let g = pb.values[j] * plan.surv[j] * pb.p(i as usize, j);
+            heap.push(Gain(g, j as u32, i));
+        }
+    }
+    while let Some(Gain(g, j, i)) = heap.pop() {
+        if g <= 0.0 {
+            break;
+        }
+        let (j, iu) = (j as usize, i as usize);
+        if plan.used[iu] >= pb.counts[iu] {
+            if let Some(i2) = best_of(&mut ptr[j], j, &plan.used) {
+                let g = pb.values[j] * plan.surv[j] * pb.p(i2 as usize, j);
+                heap.push(Gain(g, j as u32, i2));
+            }
+            continue;
+        }
+        plan.add(pb, iu, j);
+        if let Some(i2) = best_of(&mut ptr[j], j, &plan.used) {
+            let g = pb.values[j] * plan.surv[j] * pb.p(i2 as usize, j);
+            heap.push(Gain(g, j as u32, i2));
+        }
+    }
+}
+
+/// Greedy MMR from the empty plan.
+pub fn greedy(pb: &Problem) -> Plan {
+    let mut plan = Plan::empty(pb);
+    greedy_fill(pb, &mut plan);
+    plan
+}
+
+/// Removes units from over-used weapons, each time the unit whose removal loses least.
+pub fn repair(pb: &Problem, plan: &mut Plan) {
+    for i in 0..pb.n_w {
+        while plan.used[i] > pb.counts[i] {
+            let mut best: Option<(f64, usize)> = None;
+            for (j, pat) in plan.pat.iter().enumerate() {
+                if pat.iter().any(|e| e.0 as usize == i) {
+                    let p = pb.p(i, j);
+                    let loss = pb.values[j] * plan.surv[j] * p / (1.0 - p);
+                    if best.is_none_or(|b| loss < b.0) {
+                        best = Some((loss, j));
+                    }
+                }
+            }
+            match best {
+                Some((_, j)) => plan.remove(pb, i, j),
+                None => break,
+            }
+        }
+    }
+}
+
+/// Local search to a local optimum of the add / move / swap neighbourhoods, within `work`
+/// evaluations (decremented). Deterministic: scans in index order, first improvement.
+pub fn local_search(pb: &Problem, plan: &mut Plan, work: &mut u64) {
+    let tol = 1e-12 * (1.0 + pb.total_value());
+    loop {
+        let mut improved = false;
+        greedy_fill(pb, plan);
+        // Move one unit of weapon i from target j to target k.
+        for j in 0..pb.n_t {
+            let mut e = 0;
+            while e < plan.pat[j].len() {
+                let i = plan.pat[j][e].0 as usize;
+                let p = pb.p(i, j);
+                let loss = pb.values[j] * plan.surv[j] * p / (1.0 - p);
+                let mut best = (loss + tol, usize::MAX);
+                for &k in &pb.reach[i] {
+                    let k = k as usize;
+                    if k != j {
+                        let g = pb.values[k] * plan.surv[k] * pb.p(i, k);
+                        if g > best.0 {
+                            best = (g, k);
+                        }
+                    }
+                }
+                *work = work.saturating_sub(pb.reach[i].len() as u64);
+                if best.1 != usize::MAX {
+                    plan.remove(pb, i, j);
+                    plan.add(pb, i, best.1);
+                    improved = true;
+                    continue; // entry e may have changed
+                }
+                e += 1;
+            }
+            if *work == 0 {
+                return;
+            }
+        }
+        // Swap: unit of a at j <-> unit of b at k.
+        let units: Vec<(usize, usize)> = plan
+            .pat
+            .iter()
+            .enumerate()
+            .flat_map(|(j, p)| p.iter().map(move |&(i, _)| (i as usize, j)))
+            .collect();
+        'outer: for x in 0..units.len() {
+            let (a, j) = units[x];
+            for &(b, k) in &units[x + 1..] {
+                if a == b || j == k {
+                    continue;
+                }
+                let (paj, pbj, pak, pbk) = (pb.p(a, j), pb.p(b, j), pb.p(a, k), pb.p(b, k));
+                let (vj, vk) = (pb.values[j] * plan.surv[j], pb.values[k] * plan.surv[k]);
+                let new = vj * (1.0 - pbj) / (1.0 - paj) + vk * (1.0 - pak) / (1.0 - pbk);
+                if new < vj + vk - tol {
+                    // still present? (earlier swaps in this pass may have moved them)
+                    let has = |plan: &Plan, w: usize, t: usize| {
+                        plan.pat[t].iter().any(|e| e.0 as usize == w)
+                    };
+                    if has(plan, a, j) && has(plan, b, k) {
+                        plan.remove(pb, a, j);
+                        plan.remove(pb, b, k);
+                        plan.add(pb, b, j);
+                        plan.add(pb, a, k);
+                        plan.recompute_target(pb, j);
+                        plan.recompute_target(pb, k);
+                        improved = true;
+                        break 'outer;
+                    }
+                }
+            }
+            *work = work.saturating_sub(units.len() as u64);
+            if *work == 0 {
+                return;
+            }
+        }
+        if !improved {
+            return;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Static weapon-target assignment (WTA): minimise the expected surviving threat value
+//! `Σ_j V_j Π_i (1 - p_ij)^x_ij` subject to `Σ_j x_ij <= count_i`, `x_ij` integer `>= 0`.
+//! Pairs that cannot engage carry `p = 0` (the envelope variant).
+//!
+//! - [`instance`]: the JSON schema, validation with errors naming the field, internal form.
+//! - [`heuristic`]: greedy maximum marginal return, repair, local search.
+//! - [`lagrange`]: Lagrangian relaxation of the inventories, exact per-target pricing.
+//! - [`solver`]: exact and anytime solver with a valid lower bound under a [`Budget`].
+
+pub mod heuristic;
+pub mod instance;
+pub mod lagrange;
+pub mod solver;
+
+pub use instance::{Problem, TargetSpec, WeaponSpec, WtaError, WtaInstance};
+pub use solver::{Budget, SolveOptions, SolveStats, WtaResult, solve};
+
+/// Parses, validates and solves an instance given as JSON text.
+pub fn solve_json(text: &str, opts: &SolveOptions) -> Result<(WtaInstance, WtaResult), WtaError> {
+    let inst = WtaInstance::from_json(text)?;
+    let pb = Problem::new(&inst)?;
+    let res = solve(&pb, opts);
+    Ok((inst, res))
+}
