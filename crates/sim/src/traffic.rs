@@ -22,12 +22,15 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use tessera_geo::{Geodetic, LocalTangentPlane};
 
+/// One position sample: time (s, Unix) and position in the plane (m).
+type Sample = (f64, [f64; 3]);
+
 /// One cleaned truth path: times (s, Unix) and positions in the plane (m).
 #[derive(Debug, Clone)]
 pub struct Path3 {
     pub id: i64,
     pub callsign: String,
-    pub samples: Vec<(f64, [f64; 3])>,
+    pub samples: Vec<Sample>,
 }
 
 /// Counts of what cleaning removed.
@@ -95,7 +98,7 @@ pub fn load_paths(
 ) -> Result<(Vec<Path3>, CleaningReport), ScenarioError> {
     let reader = crate::scenario_file::open_maybe_gz(csv)?;
     let mut rep = CleaningReport::default();
-    let mut by_aircraft: BTreeMap<String, (String, Vec<(f64, [f64; 3])>)> = BTreeMap::new();
+    let mut by_aircraft: BTreeMap<String, (String, Vec<Sample>)> = BTreeMap::new();
     for (i, line) in reader.lines().enumerate() {
         let line = line.map_err(|source| ScenarioError::Io {
             path: csv.to_path_buf(),
@@ -140,8 +143,8 @@ pub fn load_paths(
     for (_, (callsign, mut pts)) in by_aircraft {
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
         pts.dedup_by(|a, b| a.0 == b.0);
-        let mut segment: Vec<(f64, [f64; 3])> = Vec::new();
-        let mut flush = |seg: &mut Vec<(f64, [f64; 3])>, rep: &mut CleaningReport| {
+        let mut segment: Vec<Sample> = Vec::new();
+        let mut flush = |seg: &mut Vec<Sample>, rep: &mut CleaningReport| {
             if seg.len() >= 2 && seg[seg.len() - 1].0 - seg[0].0 >= 30.0 {
                 paths.push(Path3 {
                     id: next_id,
