@@ -36,6 +36,12 @@ impl<const N: usize> Estimate for Gaussian<N> {
 pub trait Predictor: Send + Sync {
     type State: Estimate;
     fn predict(&self, state: &Self::State, dt: f64) -> Result<Self::State, TrackError>;
+    /// `predict` into the state itself (filters may override it to reuse the state's storage).
+    /// On error the state is left as it was.
+    fn predict_in_place(&self, state: &mut Self::State, dt: f64) -> Result<(), TrackError> {
+        *state = self.predict(state, dt)?;
+        Ok(())
+    }
     /// The state a new track starts from, given a 6-D kinematic prior.
     fn initial_state(&self, mean: &Vector6<f64>, cov: &Matrix6<f64>) -> Self::State;
 }
@@ -100,6 +106,17 @@ pub trait Updater: Send + Sync {
         model: &AnyModel,
         innovation: &Innovation,
     ) -> Result<Self::State, TrackError>;
+    /// `update` into the state itself (filters may override it to reuse the state's storage).
+    /// On error the state is left as it was.
+    fn update_in_place(
+        &self,
+        state: &mut Self::State,
+        model: &AnyModel,
+        innovation: &Innovation,
+    ) -> Result<(), TrackError> {
+        *state = self.update(state, model, innovation)?;
+        Ok(())
+    }
     /// Probabilistic-data-association update: `weights[k]` is the association probability of
     /// `hypotheses[k]`, `miss_weight` the probability that none is from the target.
     fn update_weighted(
@@ -192,10 +209,9 @@ fn ekf_predict<const N: usize>(
     if dt == 0.0 {
         return Ok(g.clone());
     }
-    let f = motion.jacobian(&g.mean, dt);
     let mut out = Gaussian {
         mean: motion.propagate(&g.mean, dt),
-        cov: f * g.cov * f.transpose() + motion.noise(&g.mean, dt.abs()),
+        cov: motion.propagate_covariance(&g.mean, &g.cov, dt),
     };
     out.sanitise("EKF predict")?;
     Ok(out)
@@ -489,7 +505,8 @@ pub struct ImmState<const N: usize> {
 impl<const N: usize> ImmState<N> {
     /// Builds a state from modes and probabilities.
     pub fn new(modes: Vec<Gaussian<N>>, probabilities: Vec<f64>) -> Self {
-        let combined = Self::moment_match(&modes, &probabilities);
+        let mut combined = Gaussian::zeros();
+        moment_match_into(&modes, &probabilities, &mut combined);
         Self {
             modes,
             probabilities,
@@ -502,18 +519,37 @@ impl<const N: usize> ImmState<N> {
         &self.combined
     }
 
-    fn moment_match(modes: &[Gaussian<N>], probabilities: &[f64]) -> Gaussian<N> {
-        let mut mean = SVector::<f64, N>::zeros();
-        for (g, p) in modes.iter().zip(probabilities) {
-            mean += g.mean * *p;
-        }
-        let mut cov = SMatrix::<f64, N, N>::zeros();
-        for (g, p) in modes.iter().zip(probabilities) {
-            let d = g.mean - mean;
-            cov += (g.cov + d * d.transpose()) * *p;
-        }
-        Gaussian { mean, cov }
+    /// Recomputes the combination after the modes or probabilities changed.
+    fn recombine(&mut self) {
+        moment_match_into(&self.modes, &self.probabilities, &mut self.combined);
     }
+}
+
+/// `Σ w_i N(m_i, P_i)` moment-matched: mean `Σ w_i m_i`, covariance
+/// `Σ w_i (P_i + (m_i - m)(m_i - m)ᵀ)`.
+fn moment_match_into<const N: usize>(
+    modes: &[Gaussian<N>],
+    weights: &[f64],
+    out: &mut Gaussian<N>,
+) {
+    let mut mean = SVector::<f64, N>::zeros();
+    for (g, w) in modes.iter().zip(weights) {
+        mean += g.mean * *w;
+    }
+    let cov = out.cov.as_mut_slice();
+    cov.fill(0.0);
+    for (g, &w) in modes.iter().zip(weights) {
+        let d = g.mean - mean;
+        let src = g.cov.as_slice();
+        for c in 0..N {
+            let dc = d[c];
+            let col = c * N;
+            for r in 0..N {
+                cov[col + r] += (src[col + r] + d[r] * dc) * w;
+            }
+        }
+    }
+    out.mean = mean;
 }
 
 impl<const N: usize> Estimate for ImmState<N> {
@@ -525,6 +561,25 @@ impl<const N: usize> Estimate for ImmState<N> {
     }
     fn position_cov(&self) -> Matrix3<f64> {
         self.combined().position_cov()
+    }
+}
+
+/// Up to this many IMM modes are processed in stack scratch space; more use the heap.
+const INLINE_MODES: usize = 4;
+
+/// Runs `f` with scratch space for `k` Gaussians and `k` numbers.
+fn with_scratch<const N: usize, R>(
+    k: usize,
+    f: impl FnOnce(&mut [Gaussian<N>], &mut [f64]) -> R,
+) -> R {
+    if k <= INLINE_MODES {
+        let mut g: [Gaussian<N>; INLINE_MODES] = std::array::from_fn(|_| Gaussian::zeros());
+        let mut x = [0.0; INLINE_MODES];
+        f(&mut g[..k], &mut x[..k])
+    } else {
+        let mut g = vec![Gaussian::zeros(); k];
+        let mut x = vec![0.0; k];
+        f(&mut g, &mut x)
     }
 }
 
@@ -575,75 +630,128 @@ impl<const N: usize> ImmPredictor<N> {
         })
     }
 
+    /// Probability of staying in mode `i` over an interval `dt`.
+    fn stay(&self, i: usize, dt: f64) -> f64 {
+        if self.models.len() == 1 {
+            1.0
+        } else {
+            (-dt.abs() / self.sojourn_s[i]).exp()
+        }
+    }
+
     /// Switching probability matrix for an interval `dt`: row i gives P(mode j at end | i).
-    fn transition(&self, dt: f64) -> Vec<Vec<f64>> {
+    /// `stay[i]` is `self.stay(i, dt)`.
+    fn transition(&self, stay: &[f64], i: usize, j: usize) -> f64 {
+        if i == j {
+            stay[i]
+        } else {
+            (1.0 - stay[i]) / (self.models.len() as f64 - 1.0)
+        }
+    }
+
+    /// Mixes and predicts every mode of `state` into `out` (one slot per mode); `probs` gets the
+    /// normalised predicted mode probabilities and holds the stay probabilities meanwhile.
+    fn predict_modes(
+        &self,
+        state: &ImmState<N>,
+        dt: f64,
+        out: &mut [Gaussian<N>],
+        probs: &mut [f64],
+    ) -> Result<(), TrackError> {
         let k = self.models.len();
-        (0..k)
-            .map(|i| {
-                let stay = if k == 1 {
-                    1.0
+        let mu = &state.probabilities;
+        for (i, s) in probs.iter_mut().enumerate() {
+            *s = self.stay(i, dt);
+        }
+        // c_j = Σ_i π_ij μ_i, computed for every j before `probs` is overwritten.
+        let mut c_inline = [0.0; INLINE_MODES];
+        let mut c_heap = Vec::new();
+        let c: &mut [f64] = if k <= INLINE_MODES {
+            &mut c_inline[..k]
+        } else {
+            c_heap.resize(k, 0.0);
+            &mut c_heap
+        };
+        for (j, c_j) in c.iter_mut().enumerate() {
+            *c_j = (0..k)
+                .map(|i| self.transition(probs, i, j) * mu[i])
+                .sum::<f64>();
+        }
+        for (j, slot) in out.iter_mut().enumerate() {
+            // μ_{i|j} = π_ij μ_i / c_j
+            let c_j = c[j];
+            let mut mean = SVector::<f64, N>::zeros();
+            let weight = |i: usize| {
+                if c_j > 0.0 {
+                    self.transition(probs, i, j) * mu[i] / c_j
                 } else {
-                    (-dt.abs() / self.sojourn_s[i]).exp()
-                };
-                (0..k)
-                    .map(|j| {
-                        if i == j {
-                            stay
-                        } else {
-                            (1.0 - stay) / (k as f64 - 1.0)
-                        }
-                    })
-                    .collect()
-            })
-            .collect()
+                    0.0
+                }
+            };
+            for (i, g) in state.modes.iter().enumerate() {
+                mean += g.mean * weight(i);
+            }
+            let cov = slot.cov.as_mut_slice();
+            cov.fill(0.0);
+            for (i, g) in state.modes.iter().enumerate() {
+                let w = weight(i);
+                let d = g.mean - mean;
+                let src = g.cov.as_slice();
+                for cc in 0..N {
+                    let dc = d[cc];
+                    let col = cc * N;
+                    for r in 0..N {
+                        cov[col + r] += (src[col + r] + d[r] * dc) * w;
+                    }
+                }
+            }
+            slot.mean = mean;
+            let motion = self.models[j].as_ref();
+            let cov = motion.propagate_covariance(&slot.mean, &slot.cov, dt);
+            slot.mean = motion.propagate(&slot.mean, dt);
+            slot.cov = cov;
+            slot.sanitise("EKF predict")?;
+        }
+        let total: f64 = c.iter().sum();
+        if !(total.is_finite() && total > 0.0) {
+            return Err(TrackError::NonFinite {
+                context: "IMM mixing",
+            });
+        }
+        for (p, c_j) in probs.iter_mut().zip(c.iter()) {
+            *p = c_j / total;
+        }
+        Ok(())
     }
 }
 
 impl<const N: usize> Predictor for ImmPredictor<N> {
     type State = ImmState<N>;
     fn predict(&self, state: &ImmState<N>, dt: f64) -> Result<ImmState<N>, TrackError> {
+        let mut out = state.clone();
+        self.predict_in_place(&mut out, dt)?;
+        Ok(out)
+    }
+
+    fn predict_in_place(&self, state: &mut ImmState<N>, dt: f64) -> Result<(), TrackError> {
         if dt == 0.0 {
-            return Ok(state.clone());
+            return Ok(());
         }
         let k = self.models.len();
-        let pi = self.transition(dt);
-        let mut modes = Vec::with_capacity(k);
-        let mut predicted_probs = vec![0.0; k];
-        for j in 0..k {
-            // c_j = Σ_i π_ij μ_i ; μ_{i|j} = π_ij μ_i / c_j
-            let c_j: f64 = (0..k).map(|i| pi[i][j] * state.probabilities[i]).sum();
-            predicted_probs[j] = c_j;
-            let mut mean = SVector::<f64, N>::zeros();
-            let weights: Vec<f64> = (0..k)
-                .map(|i| {
-                    if c_j > 0.0 {
-                        pi[i][j] * state.probabilities[i] / c_j
-                    } else {
-                        0.0
-                    }
-                })
-                .collect();
-            for (g, w) in state.modes.iter().zip(&weights) {
-                mean += g.mean * *w;
+        if state.modes.len() != k || state.probabilities.len() != k {
+            return Err(TrackError::Config(
+                "IMM state and predictor disagree on the number of modes".into(),
+            ));
+        }
+        with_scratch(k, |modes: &mut [Gaussian<N>], probs| {
+            self.predict_modes(state, dt, modes, probs)?;
+            for (dst, src) in state.modes.iter_mut().zip(modes.iter()) {
+                dst.clone_from(src);
             }
-            let mut cov = SMatrix::<f64, N, N>::zeros();
-            for (g, w) in state.modes.iter().zip(&weights) {
-                let d = g.mean - mean;
-                cov += (g.cov + d * d.transpose()) * *w;
-            }
-            let mixed = Gaussian { mean, cov };
-            modes.push(ekf_predict(self.models[j].as_ref(), &mixed, dt)?);
-        }
-        let total: f64 = predicted_probs.iter().sum();
-        if !(total.is_finite() && total > 0.0) {
-            return Err(TrackError::NonFinite {
-                context: "IMM mixing",
-            });
-        }
-        for p in &mut predicted_probs {
-            *p /= total;
-        }
-        Ok(ImmState::new(modes, predicted_probs))
+            state.probabilities.copy_from_slice(probs);
+            state.recombine();
+            Ok(())
+        })
     }
 
     fn initial_state(&self, mean: &Vector6<f64>, cov: &Matrix6<f64>) -> ImmState<N> {
@@ -673,18 +781,40 @@ impl<const N: usize> Updater for ImmUpdater<N> {
         &self,
         predicted: &ImmState<N>,
         model: &AnyModel,
-        _inn: &Innovation,
+        inn: &Innovation,
     ) -> Result<ImmState<N>, TrackError> {
-        let k = predicted.modes.len();
-        let mut modes = Vec::with_capacity(k);
-        let mut log_w = Vec::with_capacity(k);
-        for (g, p) in predicted.modes.iter().zip(&predicted.probabilities) {
-            let inn = ekf_innovation(g, model)?;
-            log_w.push(p.max(1e-300).ln() + inn.log_likelihood());
-            modes.push(ekf_update(g, &inn)?);
-        }
-        let probabilities = normalise_log(&log_w)?;
-        Ok(ImmState::new(modes, probabilities))
+        let mut out = predicted.clone();
+        self.update_in_place(&mut out, model, inn)?;
+        Ok(out)
+    }
+
+    fn update_in_place(
+        &self,
+        state: &mut ImmState<N>,
+        model: &AnyModel,
+        _inn: &Innovation,
+    ) -> Result<(), TrackError> {
+        let k = state.modes.len();
+        with_scratch(k, |modes: &mut [Gaussian<N>], log_w| {
+            for (((g, p), out), lw) in state
+                .modes
+                .iter()
+                .zip(&state.probabilities)
+                .zip(modes.iter_mut())
+                .zip(log_w.iter_mut())
+            {
+                let inn = ekf_innovation(g, model)?;
+                *lw = p.max(1e-300).ln() + inn.log_likelihood();
+                *out = ekf_update(g, &inn)?;
+            }
+            normalise_log_into(log_w)?;
+            for (dst, src) in state.modes.iter_mut().zip(modes.iter()) {
+                dst.clone_from(src);
+            }
+            state.probabilities.copy_from_slice(log_w);
+            state.recombine();
+            Ok(())
+        })
     }
 
     fn update_weighted(
@@ -720,19 +850,25 @@ impl<const N: usize> Updater for ImmUpdater<N> {
             log_w.push(p.max(1e-300).ln() + lik.max(1e-300).ln());
             modes.push(pda_update(g, &hyps, weights, miss_weight, None)?);
         }
-        let probabilities = normalise_log(&log_w)?;
-        Ok(ImmState::new(modes, probabilities))
+        normalise_log_into(&mut log_w)?;
+        Ok(ImmState::new(modes, log_w))
     }
 }
 
-fn normalise_log(log_w: &[f64]) -> Result<Vec<f64>, TrackError> {
+/// Turns log-weights into probabilities, in place.
+fn normalise_log_into(log_w: &mut [f64]) -> Result<(), TrackError> {
     let max = log_w.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
     if !max.is_finite() {
         return Err(TrackError::NonFinite {
             context: "IMM mode probabilities",
         });
     }
-    let w: Vec<f64> = log_w.iter().map(|l| (l - max).exp().max(1e-12)).collect();
-    let s: f64 = w.iter().sum();
-    Ok(w.into_iter().map(|x| x / s).collect())
+    for l in log_w.iter_mut() {
+        *l = (*l - max).exp().max(1e-12);
+    }
+    let s: f64 = log_w.iter().sum();
+    for w in log_w.iter_mut() {
+        *w /= s;
+    }
+    Ok(())
 }

@@ -46,20 +46,34 @@ impl<const N: usize> Gaussian<N> {
     /// positive diagonal.
     pub fn sanitise(&mut self, context: &'static str) -> Result<(), TrackError> {
         let c = &mut self.cov;
-        for r in 0..N {
-            for k in (r + 1)..N {
+        for k in 1..N {
+            for r in 0..k {
                 let v = 0.5 * (c[(r, k)] + c[(k, r)]);
                 c[(r, k)] = v;
                 c[(k, r)] = v;
             }
         }
-        if !self.mean.iter().all(|v| v.is_finite()) || !self.cov.iter().all(|v| v.is_finite()) {
+        // A finite sum proves every term finite; only an infinite or NaN sum (or an overflow)
+        // needs the element-wise look.
+        let sum =
+            self.mean.as_slice().iter().sum::<f64>() + self.cov.as_slice().iter().sum::<f64>();
+        if !sum.is_finite()
+            && (!self.mean.iter().all(|v| v.is_finite()) || !self.cov.iter().all(|v| v.is_finite()))
+        {
             return Err(TrackError::NonFinite { context });
         }
         if (0..N).any(|i| self.cov[(i, i)] <= 0.0) {
             return Err(TrackError::NotPositiveDefinite { context });
         }
         Ok(())
+    }
+
+    /// A zero mean and covariance (scratch space).
+    pub fn zeros() -> Self {
+        Self {
+            mean: SVector::zeros(),
+            cov: SMatrix::zeros(),
+        }
     }
 
     /// Embeds a 6-D kinematic estimate into this dimension, giving the extra components the

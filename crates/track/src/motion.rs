@@ -32,6 +32,117 @@ pub trait MotionModel<const N: usize>: Send + Sync {
     fn noise(&self, x: &SVector<f64, N>, dt: f64) -> SMatrix<f64, N, N>;
     /// A short name for reports.
     fn name(&self) -> &'static str;
+    /// The propagated covariance `F P Fᵀ + Q(|dt|)`, with `F` the Jacobian at `x`.
+    ///
+    /// The default multiplies only the non-zero entries of `F` (every model here has a sparse
+    /// Jacobian), in the same order as a dense product, so the result equals the dense
+    /// `f * p * f.transpose() + q` up to the sign of exact zeros. Models may override it.
+    fn propagate_covariance(
+        &self,
+        x: &SVector<f64, N>,
+        p: &SMatrix<f64, N, N>,
+        dt: f64,
+    ) -> SMatrix<f64, N, N> {
+        let f = self.jacobian(x, dt);
+        let mut out = congruence(&f, p);
+        out += self.noise(x, dt.abs());
+        out
+    }
+}
+
+/// `F P Fᵀ` skipping the zero entries of `F`. Each output element sums its terms in ascending
+/// index order, as nalgebra's dense product does, so dropping the zero terms changes nothing
+/// but the sign of exact zeros.
+pub fn congruence<const N: usize>(
+    f: &SMatrix<f64, N, N>,
+    p: &SMatrix<f64, N, N>,
+) -> SMatrix<f64, N, N> {
+    // Non-zero columns of each row of F.
+    let mut nz = [[0u8; N]; N];
+    let mut count = [0usize; N];
+    for (r, (row_nz, n)) in nz.iter_mut().zip(count.iter_mut()).enumerate() {
+        for c in 0..N {
+            if f[(r, c)] != 0.0 {
+                row_nz[*n] = c as u8;
+                *n += 1;
+            }
+        }
+    }
+    // A = F P, column by column.
+    let mut a = SMatrix::<f64, N, N>::zeros();
+    for c in 0..N {
+        let pc = p.column(c);
+        for r in 0..N {
+            let idx = &nz[r][..count[r]];
+            if let Some((&first, rest)) = idx.split_first() {
+                let mut s = f[(r, first as usize)] * pc[first as usize];
+                for &k in rest {
+                    s += f[(r, k as usize)] * pc[k as usize];
+                }
+                a[(r, c)] = s;
+            }
+        }
+    }
+    // A Fᵀ: element (r, c) sums A[r, k] F[c, k] over the non-zero columns k of row c of F.
+    let mut out = SMatrix::<f64, N, N>::zeros();
+    for c in 0..N {
+        let idx = &nz[c][..count[c]];
+        if let Some((&first, rest)) = idx.split_first() {
+            let k0 = first as usize;
+            let w0 = f[(c, k0)];
+            for r in 0..N {
+                out[(r, c)] = a[(r, k0)] * w0;
+            }
+            for &k in rest {
+                let k = k as usize;
+                let w = f[(c, k)];
+                for r in 0..N {
+                    out[(r, c)] += a[(r, k)] * w;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `F P Fᵀ` given `fv(v) = F v` (a sparse product that sums each element's terms in ascending
+/// index order, so the result equals the dense product up to the sign of exact zeros):
+/// `A = F P` column by column, then `F Aᵀ = (A Fᵀ)ᵀ` the same way.
+fn sandwich<const N: usize>(
+    p: &SMatrix<f64, N, N>,
+    fv: impl Fn(&mut [f64], &[f64]),
+) -> SMatrix<f64, N, N> {
+    let mut a = SMatrix::<f64, N, N>::zeros();
+    for (dst, src) in a
+        .as_mut_slice()
+        .chunks_exact_mut(N)
+        .zip(p.as_slice().chunks_exact(N))
+    {
+        fv(dst, src);
+    }
+    let at = a.transpose();
+    let mut c = SMatrix::<f64, N, N>::zeros();
+    for (dst, src) in c
+        .as_mut_slice()
+        .chunks_exact_mut(N)
+        .zip(at.as_slice().chunks_exact(N))
+    {
+        fv(dst, src);
+    }
+    c.transpose()
+}
+
+/// Adds the constant-velocity noise blocks (and the random walk of the components from index
+/// 6 on that `carry` leaves unset) to `m`: the non-zero entries of `ConstantVelocity::noise`.
+fn add_cv_noise<const N: usize>(m: &mut SMatrix<f64, N, N>, q: f64, q_vertical: f64, dt: f64) {
+    for a in 0..3 {
+        let b = cv_block(if a == 2 { q_vertical } else { q }, dt);
+        for r in 0..2 {
+            for c in 0..2 {
+                m[(2 * a + r, 2 * a + c)] += b[r][c];
+            }
+        }
+    }
 }
 
 /// Continuous white-noise acceleration block for one axis (position, velocity).
@@ -90,6 +201,31 @@ impl<const N: usize> MotionModel<N> for ConstantVelocity {
 
     fn name(&self) -> &'static str {
         "cv"
+    }
+
+    fn propagate_covariance(
+        &self,
+        _x: &SVector<f64, N>,
+        p: &SMatrix<f64, N, N>,
+        dt: f64,
+    ) -> SMatrix<f64, N, N> {
+        if N < 6 {
+            let f = MotionModel::<N>::jacobian(self, _x, dt);
+            return congruence(&f, p) + MotionModel::<N>::noise(self, _x, dt.abs());
+        }
+        let mut m = sandwich(p, |y, v| {
+            y.copy_from_slice(v);
+            for a in 0..3 {
+                y[2 * a] = v[2 * a] + dt * v[2 * a + 1];
+            }
+        });
+        let adt = dt.abs();
+        add_cv_noise(&mut m, self.q, self.q_vertical, adt);
+        let var = unused_var(adt);
+        for i in 6..N {
+            m[(i, i)] += var;
+        }
+        m
     }
 }
 
@@ -169,6 +305,28 @@ impl<const N: usize> MotionModel<N> for ConstantAcceleration {
 
     fn name(&self) -> &'static str {
         "ca"
+    }
+
+    fn propagate_covariance(
+        &self,
+        x: &SVector<f64, N>,
+        p: &SMatrix<f64, N, N>,
+        dt: f64,
+    ) -> SMatrix<f64, N, N> {
+        let Some(ai) = accel_index(N) else {
+            let f = MotionModel::<N>::jacobian(self, x, dt);
+            return congruence(&f, p) + MotionModel::<N>::noise(self, x, dt.abs());
+        };
+        let h = 0.5 * dt * dt;
+        let mut m = sandwich(p, |y, v| {
+            y.copy_from_slice(v);
+            for a in 0..3 {
+                y[2 * a] = v[2 * a] + dt * v[2 * a + 1] + h * v[ai + a];
+                y[2 * a + 1] = v[2 * a + 1] + dt * v[ai + a];
+            }
+        });
+        m += MotionModel::<N>::noise(self, x, dt.abs());
+        m
     }
 }
 
@@ -273,6 +431,44 @@ impl<const N: usize> MotionModel<N> for CoordinatedTurn {
     fn name(&self) -> &'static str {
         "ct"
     }
+
+    fn propagate_covariance(
+        &self,
+        x: &SVector<f64, N>,
+        p: &SMatrix<f64, N, N>,
+        dt: f64,
+    ) -> SMatrix<f64, N, N> {
+        let Some(wi) = omega_index(N) else {
+            let f = MotionModel::<N>::jacobian(self, x, dt);
+            return congruence(&f, p) + MotionModel::<N>::noise(self, x, dt.abs());
+        };
+        // The non-zero entries of `jacobian`, computed the same way.
+        let w = x[wi];
+        let (s, c, ds, dc) = turn_terms(w, dt);
+        let (vx, vy) = (x[1], x[3]);
+        let (sn, cs) = (w * dt).sin_cos();
+        let f03 = -c;
+        let f06 = ds * vx - dc * vy;
+        let f13 = -sn;
+        let f16 = -dt * sn * vx - dt * cs * vy;
+        let f26 = dc * vx + ds * vy;
+        let f36 = dt * cs * vx - dt * sn * vy;
+        let mut m = sandwich(p, |y, v| {
+            y.copy_from_slice(v);
+            y[0] = v[0] + s * v[1] + f03 * v[3] + f06 * v[wi];
+            y[1] = cs * v[1] + f13 * v[3] + f16 * v[wi];
+            y[2] = c * v[1] + v[2] + s * v[3] + f26 * v[wi];
+            y[3] = sn * v[1] + cs * v[3] + f36 * v[wi];
+            y[4] = v[4] + dt * v[5];
+        });
+        let adt = dt.abs();
+        add_cv_noise(&mut m, self.q, self.q_vertical, adt);
+        let var = unused_var(adt);
+        for i in 6..N {
+            m[(i, i)] += if i == wi { self.q_omega * adt } else { var };
+        }
+        m
+    }
 }
 
 #[cfg(test)]
@@ -296,6 +492,40 @@ mod tests {
             j.set_column(c, &d);
         }
         j
+    }
+
+    #[test]
+    fn sparse_covariance_propagation_matches_dense() {
+        let x7 = SVector::<f64, 7>::from_column_slice(&[1e3, 200.0, -5e3, 50.0, 8e3, 2.0, 0.04]);
+        let a = SMatrix::<f64, 7, 7>::from_fn(|r, c| ((r * 7 + c) as f64 * 0.37).sin());
+        let p = a * a.transpose() + SMatrix::<f64, 7, 7>::identity();
+        let ct = CoordinatedTurn {
+            q: 1.0,
+            q_vertical: 0.5,
+            q_omega: 1e-4,
+        };
+        let cv = ConstantVelocity {
+            q: 2.0,
+            q_vertical: 0.5,
+        };
+        for (m, dt) in [
+            (&ct as &dyn MotionModel<7>, 1.3),
+            (&cv as &dyn MotionModel<7>, -0.7),
+        ] {
+            let f = m.jacobian(&x7, dt);
+            let dense = f * p * f.transpose() + m.noise(&x7, dt.abs());
+            assert_eq!(m.propagate_covariance(&x7, &p, dt), dense, "{}", m.name());
+        }
+        let x10 = SVector::<f64, 10>::from_fn(|r, _| 1.0 + r as f64);
+        let a = SMatrix::<f64, 10, 10>::from_fn(|r, c| ((r * 10 + c) as f64 * 0.21).cos());
+        let p = a * a.transpose();
+        let ca = ConstantAcceleration { q_jerk: 1.0 };
+        let f = MotionModel::<10>::jacobian(&ca, &x10, 2.0);
+        let dense = f * p * f.transpose() + MotionModel::<10>::noise(&ca, &x10, 2.0);
+        assert_eq!(
+            MotionModel::<10>::propagate_covariance(&ca, &x10, &p, 2.0),
+            dense
+        );
     }
 
     #[test]

@@ -396,11 +396,8 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         let mut failed: Vec<usize> = Vec::new();
         for (i, rec) in self.core.tracks.iter_mut().enumerate() {
             let dt = t.seconds_since(rec.time);
-            match self.predictor.predict(&rec.state, dt) {
-                Ok(s) => {
-                    rec.state = s;
-                    rec.time = t;
-                }
+            match self.predictor.predict_in_place(&mut rec.state, dt) {
+                Ok(()) => rec.time = t,
                 Err(_) => failed.push(i),
             }
         }
@@ -499,8 +496,11 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                     TrackAssociation::Single(k) => {
                         let p = &pairs[*k];
                         hit_llr[i] = p.log_likelihood_ratio;
-                        self.updater
-                            .update(&rec.state, &models[p.measurement], &p.innovation)
+                        self.updater.update_in_place(
+                            &mut rec.state,
+                            &models[p.measurement],
+                            &p.innovation,
+                        )
                     }
                     TrackAssociation::Weighted { pairs: list, miss } => {
                         let hyps: Vec<(&AnyModel, &Innovation)> = list
@@ -515,14 +515,13 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                         if *miss > 0.5 {
                             continue;
                         }
-                        self.updater.update_weighted(&rec.state, &hyps, &w, *miss)
+                        self.updater
+                            .update_weighted(&rec.state, &hyps, &w, *miss)
+                            .map(|s| rec.state = s)
                     }
                 };
                 match result {
-                    Ok(s) => {
-                        rec.state = s;
-                        hit[i] = true;
-                    }
+                    Ok(()) => hit[i] = true,
                     Err(_) => self.stats.numerical_failures += 1,
                 }
             }
