@@ -7,13 +7,16 @@
 //! measurement accuracy.
 
 use nalgebra::Vector3;
-use std::collections::HashMap;
 
-/// Grid over measurement positions (horizontal cells; height is checked per candidate).
+/// Grid over measurement positions (horizontal cells; height is checked per candidate). The
+/// occupied cells are kept as one array sorted by cell, so a query binary-searches each column
+/// of cells it covers: no hashing, no per-cell allocation, and nothing left over from earlier
+/// scans.
 #[derive(Debug, Default)]
 pub struct PreGate {
     cell: f64,
-    cells: HashMap<(i64, i64), Vec<u32>>,
+    /// (cell x, cell y, point index), sorted.
+    entries: Vec<(i64, i64, u32)>,
     positions: Vec<Vector3<f64>>,
 }
 
@@ -21,15 +24,14 @@ impl PreGate {
     /// Rebuilds the grid for a new set of points with the given cell size (metres).
     pub fn rebuild(&mut self, points: impl IntoIterator<Item = Vector3<f64>>, cell: f64) {
         self.cell = cell.max(1.0);
-        for v in self.cells.values_mut() {
-            v.clear();
-        }
+        self.entries.clear();
         self.positions.clear();
         for (i, p) in points.into_iter().enumerate() {
-            let key = self.key(&p);
-            self.cells.entry(key).or_default().push(i as u32);
+            let (cx, cy) = self.key(&p);
+            self.entries.push((cx, cy, i as u32));
             self.positions.push(p);
         }
+        self.entries.sort_unstable();
     }
 
     fn key(&self, p: &Vector3<f64>) -> (i64, i64) {
@@ -39,7 +41,8 @@ impl PreGate {
         )
     }
 
-    /// Calls `f` with the index of every point within `radius` of `centre` (3-D distance).
+    /// Calls `f` with the index of every point within `radius` of `centre` (3-D distance), in
+    /// no particular order.
     pub fn within(&self, centre: &Vector3<f64>, radius: f64, mut f: impl FnMut(usize)) {
         if self.positions.is_empty() || !radius.is_finite() {
             return;
@@ -48,8 +51,12 @@ impl PreGate {
         let (cx0, cy0) = self.key(&(centre - Vector3::new(radius, radius, 0.0)));
         let (cx1, cy1) = self.key(&(centre + Vector3::new(radius, radius, 0.0)));
         // A huge radius would walk many empty cells: fall back to a scan of all points.
-        let n_cells = (cx1 - cx0 + 1).saturating_mul(cy1 - cy0 + 1);
-        if n_cells as usize > self.positions.len() * 4 {
+        let n_cells = (cx1.saturating_sub(cx0).saturating_add(1))
+            .saturating_mul(cy1.saturating_sub(cy0).saturating_add(1));
+        let n_cols = cx1.saturating_sub(cx0).saturating_add(1);
+        if n_cells as u64 > self.positions.len() as u64 * 4
+            || n_cols as u64 > self.entries.len() as u64
+        {
             for (i, p) in self.positions.iter().enumerate() {
                 if (p - centre).norm_squared() <= r2 {
                     f(i);
@@ -58,13 +65,13 @@ impl PreGate {
             return;
         }
         for cx in cx0..=cx1 {
-            for cy in cy0..=cy1 {
-                if let Some(list) = self.cells.get(&(cx, cy)) {
-                    for &i in list {
-                        if (self.positions[i as usize] - centre).norm_squared() <= r2 {
-                            f(i as usize);
-                        }
-                    }
+            let start = self.entries.partition_point(|e| (e.0, e.1) < (cx, cy0));
+            for &(ex, ey, i) in &self.entries[start..] {
+                if ex != cx || ey > cy1 {
+                    break;
+                }
+                if (self.positions[i as usize] - centre).norm_squared() <= r2 {
+                    f(i as usize);
                 }
             }
         }
