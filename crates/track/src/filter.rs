@@ -525,6 +525,30 @@ impl<const N: usize> ImmState<N> {
     }
 }
 
+/// `acc += (p + d dᵀ) w`, element by element (column-major, fixed-size rows so the loop
+/// vectorises).
+#[inline(always)]
+fn accumulate_spread<const N: usize>(
+    acc: &mut SMatrix<f64, N, N>,
+    p: &SMatrix<f64, N, N>,
+    d: &SVector<f64, N>,
+    w: f64,
+) {
+    let d: [f64; N] = std::array::from_fn(|i| d[i]);
+    for ((dst, src), dc) in acc
+        .as_mut_slice()
+        .as_chunks_mut::<N>()
+        .0
+        .iter_mut()
+        .zip(p.as_slice().as_chunks::<N>().0)
+        .zip(d)
+    {
+        for r in 0..N {
+            dst[r] += (src[r] + d[r] * dc) * w;
+        }
+    }
+}
+
 /// `Σ w_i N(m_i, P_i)` moment-matched: mean `Σ w_i m_i`, covariance
 /// `Σ w_i (P_i + (m_i - m)(m_i - m)ᵀ)`.
 fn moment_match_into<const N: usize>(
@@ -536,18 +560,9 @@ fn moment_match_into<const N: usize>(
     for (g, w) in modes.iter().zip(weights) {
         mean += g.mean * *w;
     }
-    let cov = out.cov.as_mut_slice();
-    cov.fill(0.0);
+    out.cov = SMatrix::zeros();
     for (g, &w) in modes.iter().zip(weights) {
-        let d = g.mean - mean;
-        let src = g.cov.as_slice();
-        for c in 0..N {
-            let dc = d[c];
-            let col = c * N;
-            for r in 0..N {
-                cov[col + r] += (src[col + r] + d[r] * dc) * w;
-            }
-        }
+        accumulate_spread(&mut out.cov, &g.cov, &(g.mean - mean), w);
     }
     out.mean = mean;
 }
@@ -691,19 +706,9 @@ impl<const N: usize> ImmPredictor<N> {
             for (i, g) in state.modes.iter().enumerate() {
                 mean += g.mean * weight(i);
             }
-            let cov = slot.cov.as_mut_slice();
-            cov.fill(0.0);
+            slot.cov = SMatrix::zeros();
             for (i, g) in state.modes.iter().enumerate() {
-                let w = weight(i);
-                let d = g.mean - mean;
-                let src = g.cov.as_slice();
-                for cc in 0..N {
-                    let dc = d[cc];
-                    let col = cc * N;
-                    for r in 0..N {
-                        cov[col + r] += (src[col + r] + d[r] * dc) * w;
-                    }
-                }
+                accumulate_spread(&mut slot.cov, &g.cov, &(g.mean - mean), weight(i));
             }
             slot.mean = mean;
             let motion = self.models[j].as_ref();

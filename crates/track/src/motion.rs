@@ -108,26 +108,31 @@ pub fn congruence<const N: usize>(
 /// `F P Fᵀ` given `fv(v) = F v` (a sparse product that sums each element's terms in ascending
 /// index order, so the result equals the dense product up to the sign of exact zeros):
 /// `A = F P` column by column, then `F Aᵀ = (A Fᵀ)ᵀ` the same way.
+#[inline(always)]
 fn sandwich<const N: usize>(
     p: &SMatrix<f64, N, N>,
-    fv: impl Fn(&mut [f64], &[f64]),
+    fv: impl Fn(&[f64; N]) -> [f64; N],
 ) -> SMatrix<f64, N, N> {
     let mut a = SMatrix::<f64, N, N>::zeros();
     for (dst, src) in a
         .as_mut_slice()
-        .chunks_exact_mut(N)
-        .zip(p.as_slice().chunks_exact(N))
+        .as_chunks_mut::<N>()
+        .0
+        .iter_mut()
+        .zip(p.as_slice().as_chunks::<N>().0)
     {
-        fv(dst, src);
+        *dst = fv(src);
     }
     let at = a.transpose();
     let mut c = SMatrix::<f64, N, N>::zeros();
     for (dst, src) in c
         .as_mut_slice()
-        .chunks_exact_mut(N)
-        .zip(at.as_slice().chunks_exact(N))
+        .as_chunks_mut::<N>()
+        .0
+        .iter_mut()
+        .zip(at.as_slice().as_chunks::<N>().0)
     {
-        fv(dst, src);
+        *dst = fv(src);
     }
     c.transpose()
 }
@@ -213,11 +218,12 @@ impl<const N: usize> MotionModel<N> for ConstantVelocity {
             let f = MotionModel::<N>::jacobian(self, _x, dt);
             return congruence(&f, p) + MotionModel::<N>::noise(self, _x, dt.abs());
         }
-        let mut m = sandwich(p, |y, v| {
-            y.copy_from_slice(v);
+        let mut m = sandwich(p, |v| {
+            let mut y = *v;
             for a in 0..3 {
                 y[2 * a] = v[2 * a] + dt * v[2 * a + 1];
             }
+            y
         });
         let adt = dt.abs();
         add_cv_noise(&mut m, self.q, self.q_vertical, adt);
@@ -318,12 +324,13 @@ impl<const N: usize> MotionModel<N> for ConstantAcceleration {
             return congruence(&f, p) + MotionModel::<N>::noise(self, x, dt.abs());
         };
         let h = 0.5 * dt * dt;
-        let mut m = sandwich(p, |y, v| {
-            y.copy_from_slice(v);
+        let mut m = sandwich(p, |v| {
+            let mut y = *v;
             for a in 0..3 {
                 y[2 * a] = v[2 * a] + dt * v[2 * a + 1] + h * v[ai + a];
                 y[2 * a + 1] = v[2 * a + 1] + dt * v[ai + a];
             }
+            y
         });
         m += MotionModel::<N>::noise(self, x, dt.abs());
         m
@@ -453,13 +460,15 @@ impl<const N: usize> MotionModel<N> for CoordinatedTurn {
         let f16 = -dt * sn * vx - dt * cs * vy;
         let f26 = dc * vx + ds * vy;
         let f36 = dt * cs * vx - dt * sn * vy;
-        let mut m = sandwich(p, |y, v| {
-            y.copy_from_slice(v);
-            y[0] = v[0] + s * v[1] + f03 * v[3] + f06 * v[wi];
-            y[1] = cs * v[1] + f13 * v[3] + f16 * v[wi];
-            y[2] = c * v[1] + v[2] + s * v[3] + f26 * v[wi];
-            y[3] = sn * v[1] + cs * v[3] + f36 * v[wi];
+        let mut m = sandwich(p, |v| {
+            let mut y = *v;
+            let vw = v[wi];
+            y[0] = v[0] + s * v[1] + f03 * v[3] + f06 * vw;
+            y[1] = cs * v[1] + f13 * v[3] + f16 * vw;
+            y[2] = c * v[1] + v[2] + s * v[3] + f26 * vw;
+            y[3] = sn * v[1] + cs * v[3] + f36 * vw;
             y[4] = v[4] + dt * v[5];
+            y
         });
         let adt = dt.abs();
         add_cv_noise(&mut m, self.q, self.q_vertical, adt);
