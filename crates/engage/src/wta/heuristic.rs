@@ -161,11 +161,20 @@ pub fn greedy(pb: &Problem) -> Plan {
 
 /// Removes units from over-used weapons, each time the unit whose removal loses least.
 pub fn repair(pb: &Problem, plan: &mut Plan) {
+    let mut uses: Vec<Vec<u32>> = vec![Vec::new(); pb.n_w];
+    for (j, pat) in plan.pat.iter().enumerate() {
+        for &(i, _) in pat {
+            if plan.used[i as usize] > pb.counts[i as usize] {
+                uses[i as usize].push(j as u32);
+            }
+        }
+    }
     for i in 0..pb.n_w {
         while plan.used[i] > pb.counts[i] {
             let mut best: Option<(f64, usize)> = None;
-            for (j, pat) in plan.pat.iter().enumerate() {
-                if pat.iter().any(|e| e.0 as usize == i) {
+            for &j in &uses[i] {
+                let j = j as usize;
+                if plan.pat[j].iter().any(|e| e.0 as usize == i) {
                     let p = pb.p(i, j);
                     let loss = pb.values[j] * plan.surv[j] * p / (1.0 - p);
                     if best.is_none_or(|b| loss < b.0) {
@@ -181,9 +190,49 @@ pub fn repair(pb: &Problem, plan: &mut Plan) {
     }
 }
 
-/// Local search to a local optimum of the add / move / swap neighbourhoods, within `work`
-/// evaluations (decremented). Deterministic: scans in index order, first improvement.
-pub fn local_search(pb: &Problem, plan: &mut Plan, work: &mut u64) {
+/// Work and time allowance of a local search.
+#[derive(Debug, Clone, Copy)]
+pub struct Allowance {
+    /// Evaluations left.
+    pub work: u64,
+    /// Optional wall-clock deadline.
+    pub deadline: Option<std::time::Instant>,
+    checks: u64,
+}
+
+impl Allowance {
+    pub fn new(work: u64, deadline: Option<std::time::Instant>) -> Self {
+        Self {
+            work,
+            deadline,
+            checks: 0,
+        }
+    }
+
+    /// Spends `n` evaluations; true when the allowance is exhausted.
+    fn spend(&mut self, n: u64) -> bool {
+        self.work = self.work.saturating_sub(n);
+        self.checks += n;
+        if self.work == 0 {
+            return true;
+        }
+        if self.checks >= 20_000 {
+            self.checks = 0;
+            if self
+                .deadline
+                .is_some_and(|d| std::time::Instant::now() >= d)
+            {
+                self.work = 0;
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// Local search to a local optimum of the add / move / swap neighbourhoods within an
+/// allowance. Deterministic (index order, first improvement) when only work is limited.
+pub fn local_search(pb: &Problem, plan: &mut Plan, allow: &mut Allowance) {
     let tol = 1e-12 * (1.0 + pb.total_value());
     loop {
         let mut improved = false;
@@ -205,7 +254,9 @@ pub fn local_search(pb: &Problem, plan: &mut Plan, work: &mut u64) {
                         }
                     }
                 }
-                *work = work.saturating_sub(pb.reach[i].len() as u64);
+                if allow.spend(pb.reach[i].len() as u64) {
+                    return;
+                }
                 if best.1 != usize::MAX {
                     plan.remove(pb, i, j);
                     plan.add(pb, i, best.1);
@@ -214,45 +265,37 @@ pub fn local_search(pb: &Problem, plan: &mut Plan, work: &mut u64) {
                 }
                 e += 1;
             }
-            if *work == 0 {
-                return;
-            }
         }
-        // Swap: unit of a at j <-> unit of b at k.
-        let units: Vec<(usize, usize)> = plan
+        // Swap: a unit of a at j <-> a unit of b at k.
+        let mut units: Vec<(usize, usize)> = plan
             .pat
             .iter()
             .enumerate()
             .flat_map(|(j, p)| p.iter().map(move |&(i, _)| (i as usize, j)))
             .collect();
-        'outer: for x in 0..units.len() {
-            let (a, j) = units[x];
-            for &(b, k) in &units[x + 1..] {
+        let has = |plan: &Plan, w: usize, t: usize| plan.pat[t].iter().any(|e| e.0 as usize == w);
+        for x in 0..units.len() {
+            for y in x + 1..units.len() {
+                let ((a, j), (b, k)) = (units[x], units[y]);
                 if a == b || j == k {
                     continue;
                 }
                 let (paj, pbj, pak, pbk) = (pb.p(a, j), pb.p(b, j), pb.p(a, k), pb.p(b, k));
                 let (vj, vk) = (pb.values[j] * plan.surv[j], pb.values[k] * plan.surv[k]);
                 let new = vj * (1.0 - pbj) / (1.0 - paj) + vk * (1.0 - pak) / (1.0 - pbk);
-                if new < vj + vk - tol {
-                    // still present? (earlier swaps in this pass may have moved them)
-                    let has = |plan: &Plan, w: usize, t: usize| {
-                        plan.pat[t].iter().any(|e| e.0 as usize == w)
-                    };
-                    if has(plan, a, j) && has(plan, b, k) {
-                        plan.remove(pb, a, j);
-                        plan.remove(pb, b, k);
-                        plan.add(pb, b, j);
-                        plan.add(pb, a, k);
-                        plan.recompute_target(pb, j);
-                        plan.recompute_target(pb, k);
-                        improved = true;
-                        break 'outer;
-                    }
+                if new < vj + vk - tol && has(plan, a, j) && has(plan, b, k) {
+                    plan.remove(pb, a, j);
+                    plan.remove(pb, b, k);
+                    plan.add(pb, b, j);
+                    plan.add(pb, a, k);
+                    plan.recompute_target(pb, j);
+                    plan.recompute_target(pb, k);
+                    units[x] = (b, j);
+                    units[y] = (a, k);
+                    improved = true;
                 }
             }
-            *work = work.saturating_sub(units.len() as u64);
-            if *work == 0 {
+            if allow.spend(units.len() as u64) {
                 return;
             }
         }

@@ -47,6 +47,9 @@ pub struct Pricer {
     pub patterns: Vec<Pattern>,
     pub units: Vec<(u32, u32)>,
     limit_hit: bool,
+    node_cap: u64,
+    /// Optional wall-clock deadline of [`Pricer::enumerate`].
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// `min_{t_k in [0, q_k cap_k]} A e^{-Σ t} + Σ ratio_k t_k` over `items`, sorted by ratio.
@@ -95,15 +98,24 @@ impl Pricer {
             .sort_by(|a, b| a.ratio.total_cmp(&b.ratio).then(a.w.cmp(&b.w)));
     }
 
-    /// Solves `h_j(λ)`; returns its value and leaves the minimising pattern in `best_pattern()`.
-    pub fn price(&mut self, pb: &Problem, j: usize, lam: &[f64]) -> f64 {
+    /// Solves `h_j(λ)` exactly and returns it, leaving the minimising pattern in
+    /// `best_pattern()`. When the search needs more than `node_cap` nodes it stops and returns
+    /// the continuous relaxation bound instead (still a lower bound on `h_j`), with the best
+    /// pattern found so far.
+    pub fn price(&mut self, pb: &Problem, j: usize, lam: &[f64], node_cap: u64) -> f64 {
         self.load(pb, j, lam, 0.0);
         let v = pb.values[j];
         self.best = v;
         self.best_units.clear();
         self.stack.clear();
+        self.node_cap = self.nodes.saturating_add(node_cap);
+        self.limit_hit = false;
         self.min_rec(0, v, 0.0);
-        self.best
+        if self.limit_hit {
+            ext_bound(v, &self.items).min(self.best)
+        } else {
+            self.best
+        }
     }
 
     pub fn best_pattern(&self) -> &[(u32, u32)] {
@@ -112,6 +124,10 @@ impl Pricer {
 
     fn min_rec(&mut self, m: usize, a: f64, cost: f64) {
         self.nodes += 1;
+        if self.nodes > self.node_cap {
+            self.limit_hit = true;
+            return;
+        }
         let here = cost + a;
         if here < self.best - 1e-15 * self.best.abs() {
             self.best = here;
@@ -138,6 +154,9 @@ impl Pricer {
                 self.stack.push((it.w, n));
                 self.min_rec(k + 1, a2, c2);
                 self.stack.pop();
+                if self.limit_hit {
+                    return;
+                }
             }
         }
     }
@@ -155,6 +174,7 @@ impl Pricer {
         max_units: usize,
     ) -> bool {
         self.load(pb, j, lam, gap.max(0.0));
+        self.node_cap = u64::MAX;
         self.patterns.clear();
         self.units.clear();
         self.stack.clear();
@@ -167,6 +187,14 @@ impl Pricer {
     fn enum_rec(&mut self, m: usize, a: f64, cost: f64, h: f64, thr: f64, max_units: usize) {
         self.nodes += 1;
         if self.limit_hit {
+            return;
+        }
+        if self.nodes.is_multiple_of(1 << 16)
+            && self
+                .deadline
+                .is_some_and(|d| std::time::Instant::now() >= d)
+        {
+            self.limit_hit = true;
             return;
         }
         let here = cost + a;
@@ -220,8 +248,9 @@ pub struct DualEval {
     pub patterns: Vec<Vec<(u32, u32)>>,
 }
 
-/// Evaluates the Lagrangian bound and the relaxed solution at `λ`.
-pub fn evaluate(pb: &Problem, lam: &[f64], pricer: &mut Pricer) -> DualEval {
+/// Evaluates the Lagrangian bound and the relaxed solution at `λ` (each target's pricing capped
+/// at `node_cap` nodes, see [`Pricer::price`]).
+pub fn evaluate(pb: &Problem, lam: &[f64], pricer: &mut Pricer, node_cap: u64) -> DualEval {
     let mut h = vec![0.0; pb.n_t];
     let mut load = vec![0u32; pb.n_w];
     let mut patterns = vec![Vec::new(); pb.n_t];
@@ -231,7 +260,7 @@ pub fn evaluate(pb: &Problem, lam: &[f64], pricer: &mut Pricer) -> DualEval {
         .map(|(l, &c)| l * f64::from(c))
         .sum::<f64>();
     for j in 0..pb.n_t {
-        h[j] = pricer.price(pb, j, lam);
+        h[j] = pricer.price(pb, j, lam, node_cap);
         bound += h[j];
         for &(w, n) in pricer.best_pattern() {
             load[w as usize] += n;
@@ -292,7 +321,7 @@ mod tests {
             vec![100.0, 100.0, 100.0],
         ] {
             for j in 0..2 {
-                let h = pr.price(&pb, j, &lam);
+                let h = pr.price(&pb, j, &lam, u64::MAX);
                 let b = brute_h(&pb, j, &lam);
                 assert!((h - b).abs() < 1e-9, "λ={lam:?} j={j}: {h} vs {b}");
                 // enumeration with gap 0 contains the minimiser

@@ -7,6 +7,7 @@
 //! - [`lagrange`]: Lagrangian relaxation of the inventories, exact per-target pricing.
 //! - [`solver`]: exact and anytime solver with a valid lower bound under a [`Budget`].
 
+pub mod dual_lp;
 pub mod heuristic;
 pub mod instance;
 pub mod lagrange;

@@ -10,7 +10,8 @@
 //! valid lower bound proven so far. Work units (pricing and search nodes) make budgets
 //! deterministic; a wall-clock limit is optional and read only here.
 
-use super::heuristic::{Plan, greedy, local_search, repair};
+use super::dual_lp::cutting_plane;
+use super::heuristic::{Allowance, Plan, greedy, local_search, repair};
 use super::instance::Problem;
 use super::lagrange::{Pattern, Pricer, evaluate};
 use serde::{Deserialize, Serialize};
@@ -53,7 +54,13 @@ pub struct SolveOptions {
     pub max_pattern_units: usize,
     /// Skip the exact phase (heuristic plan plus Lagrangian bound only).
     pub heuristic_only: bool,
+    /// Optimise the dual exactly with the cutting-plane LP (instances with at most
+    /// [`LP_MAX_SIZE`] weapons plus targets).
+    pub use_lp: bool,
 }
+
+/// Largest `weapons + targets` for which the cutting-plane LP is used.
+pub const LP_MAX_SIZE: usize = 1000;
 
 impl Default for SolveOptions {
     fn default() -> Self {
@@ -62,6 +69,7 @@ impl Default for SolveOptions {
             rel_gap: 1e-7,
             max_pattern_units: 20_000_000,
             heuristic_only: false,
+            use_lp: true,
         }
     }
 }
@@ -88,6 +96,8 @@ pub struct WtaResult {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SolveStats {
     pub dual_iterations: u64,
+    pub lp_iterations: u64,
+    pub lp_value: f64,
     pub lagrangian_bound: f64,
     pub patterns: u64,
     pub search_nodes: u64,
@@ -116,6 +126,15 @@ impl Meter {
                 .time
                 .is_some_and(|t| self.start.elapsed().as_secs_f64() >= frac * t.as_secs_f64())
     }
+    /// Allowance for a local search that may run until `frac` of the budget is spent.
+    fn allowance(&self, frac: f64) -> Allowance {
+        let work = self.budget.work.map_or(u64::MAX, |w| {
+            ((frac * w as f64) as u64).saturating_sub(self.work).max(1)
+        });
+        let deadline = self.budget.time.map(|t| self.start + t.mul_f64(frac));
+        Allowance::new(work, deadline)
+    }
+
     fn remaining_work(&self) -> u64 {
         self.budget
             .work
@@ -154,18 +173,72 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
         lb: 0.0,
     };
     let mut ls = g;
-    let mut w = meter.remaining_work().min(2_000_000_000);
-    let w0 = w;
-    local_search(pb, &mut ls, &mut w);
-    meter.work += w0 - w;
+    let mut allow = meter.allowance(0.4);
+    let w0 = allow.work;
+    local_search(pb, &mut ls, &mut allow);
+    meter.work += w0 - allow.work;
     st.offer(pb, ls);
 
     let mut pricer = Pricer::default();
     let mut stats = SolveStats::default();
-    let lam = dual_ascent(pb, opts, &mut meter, &mut st, &mut pricer, &mut stats);
+    let use_lp = opts.use_lp && pb.n_w + pb.n_t <= LP_MAX_SIZE;
+    let n_sub = if use_lp {
+        30
+    } else {
+        100 + 20 * (pb.n_w + pb.n_t) as u64
+    };
+    let end = if opts.heuristic_only { 0.9 } else { 0.5 };
+    let mut lam = dual_ascent(
+        pb,
+        opts,
+        None,
+        (n_sub, 1.0, 10, end),
+        &mut meter,
+        &mut st,
+        &mut pricer,
+        &mut stats,
+    );
+    let tol = |ub: f64| opts.rel_gap * ub.abs().max(1e-300);
+    if use_lp && st.ub - st.lb > tol(st.ub) && !meter.spent(0.5) {
+        let init = [st.best.pat.clone()];
+        let n0 = pricer.nodes;
+        let frac = if opts.heuristic_only { 0.9 } else { 0.6 };
+        let mut stop = |it: u64| it > 2000 || meter.spent(frac);
+        let cp = cutting_plane(pb, &init, &lam, st.lb, opts.rel_gap, &mut pricer, &mut stop);
+        meter.work += pricer.nodes - n0;
+        if let Some(cp) = cp {
+            stats.lp_iterations = cp.iterations;
+            stats.lp_value = cp.lp_value;
+            if cp.bound > st.lb {
+                st.lb = cp.bound;
+                lam = cp.lam;
+            }
+            let mut plan = Plan::from_patterns(pb, &cp.last_patterns);
+            repair(pb, &mut plan);
+            let mut allow = meter.allowance(0.7);
+            let w0 = allow.work;
+            local_search(pb, &mut plan, &mut allow);
+            meter.work += w0 - allow.work;
+            st.offer(pb, plan);
+        }
+        // Lagrangian heuristic around the optimal multipliers (primal side)
+        if st.ub - st.lb > tol(st.ub) {
+            let n = 50 + 2 * (pb.n_w + pb.n_t) as u64;
+            let end = if opts.heuristic_only { 0.95 } else { 0.75 };
+            dual_ascent(
+                pb,
+                opts,
+                Some(&lam),
+                (n, 0.2, 1, end),
+                &mut meter,
+                &mut st,
+                &mut pricer,
+                &mut stats,
+            );
+        }
+    }
     stats.lagrangian_bound = st.lb;
 
-    let tol = |ub: f64| opts.rel_gap * ub.abs().max(1e-300);
     let mut proven = st.ub - st.lb <= tol(st.ub);
     if !opts.heuristic_only && !proven && !meter.out() {
         proven = exact(pb, opts, &mut meter, &mut st, &lam, &mut pricer, &mut stats);
@@ -187,44 +260,63 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
 /// Warm start: the gain of one more unit of each weapon in the incumbent (0 when it has spare
 /// units).
 fn initial_multipliers(pb: &Problem, plan: &Plan) -> Vec<f64> {
+    let mut remove = vec![f64::INFINITY; pb.n_w];
+    for (j, pat) in plan.pat.iter().enumerate() {
+        for &(i, _) in pat {
+            let (i, p) = (i as usize, pb.p(i as usize, j));
+            remove[i] = remove[i].min(pb.values[j] * plan.surv[j] * p / (1.0 - p));
+        }
+    }
     (0..pb.n_w)
         .map(|i| {
             if plan.used[i] < pb.counts[i] {
                 return 0.0;
             }
-            pb.reach[i]
+            let add = pb.reach[i]
                 .iter()
                 .map(|&k| {
                     let k = k as usize;
                     pb.values[k] * plan.surv[k] * pb.p(i, k)
                 })
-                .fold(0.0, f64::max)
+                .fold(0.0, f64::max);
+            if remove[i].is_finite() {
+                0.5 * (add + remove[i].max(add))
+            } else {
+                add
+            }
         })
         .collect()
 }
 
+/// Subgradient phase: `max_iter` iterations from `start` (or the incumbent's marginal values),
+/// a Lagrangian repair heuristic every `primal_every` iterations, stopping at `end_frac` of the
+/// budget. Returns the best multipliers met.
+#[allow(clippy::too_many_arguments)]
 fn dual_ascent(
     pb: &Problem,
     opts: &SolveOptions,
+    start: Option<&[f64]>,
+    (max_iter, theta0, primal_every, end_frac): (u64, f64, u64, f64),
     meter: &mut Meter,
     st: &mut State,
     pricer: &mut Pricer,
     stats: &mut SolveStats,
 ) -> Vec<f64> {
-    let mut lam = initial_multipliers(pb, &st.best);
+    let mut lam = start.map_or_else(|| initial_multipliers(pb, &st.best), <[f64]>::to_vec);
     let mut best_lam = lam.clone();
-    let mut theta = 1.0;
+    let mut best_here = f64::NEG_INFINITY;
+    let mut theta = theta0;
     let mut since = 0u32;
-    let max_iter = 100 + 20 * (pb.n_w + pb.n_t) as u64;
     let mut it = 0u64;
     let tol = |ub: f64| opts.rel_gap * ub.abs().max(1e-300);
     while it < max_iter {
         let n0 = pricer.nodes;
-        let ev = evaluate(pb, &lam, pricer);
+        let ev = evaluate(pb, &lam, pricer, 5_000);
         meter.work += pricer.nodes - n0 + pb.n_t as u64;
         it += 1;
-        if ev.bound > st.lb {
-            st.lb = ev.bound;
+        st.lb = st.lb.max(ev.bound);
+        if ev.bound > best_here {
+            best_here = ev.bound;
             best_lam.clone_from(&lam);
             since = 0;
         } else {
@@ -246,19 +338,20 @@ fn dual_ascent(
         }
         let norm2: f64 = g.iter().map(|x| x * x).sum();
         let feasible = ev.load.iter().zip(&pb.counts).all(|(l, c)| l <= c);
-        if feasible || it % 10 == 1 {
+        if feasible || it % primal_every == 1 % primal_every {
             let mut plan = Plan::from_patterns(pb, &ev.patterns);
             repair(pb, &mut plan);
-            let mut w = (meter.remaining_work() / 4).min(5_000_000);
-            let w0 = w;
-            local_search(pb, &mut plan, &mut w);
-            meter.work += w0 - w;
+            let mut allow = meter.allowance(0.8);
+            allow.work = allow.work.min(meter.remaining_work() / 4).min(5_000_000);
+            let w0 = allow.work;
+            local_search(pb, &mut plan, &mut allow);
+            meter.work += w0 - allow.work;
             st.offer(pb, plan);
         }
         if norm2 == 0.0 || st.ub - st.lb <= tol(st.ub) || theta < 1e-6 {
             break;
         }
-        if meter.spent(if opts.heuristic_only { 0.9 } else { 0.5 }) {
+        if meter.spent(end_frac) {
             break;
         }
         let step = theta * (st.ub - ev.bound).max(1e-9 * st.ub) / norm2;
@@ -266,16 +359,16 @@ fn dual_ascent(
             lam[i] = (lam[i] + step * g[i]).max(0.0);
         }
     }
-    stats.dual_iterations = it;
+    stats.dual_iterations += it;
     best_lam
 }
 
 struct Search {
-    order: Vec<usize>,
     pats: Vec<Vec<Pattern>>,
     units: Vec<Vec<(u32, u32)>>,
     cap: Vec<u32>,
     chosen: Vec<usize>,
+    done: Vec<bool>,
     lb0: f64,
     nodes: u64,
     node_limit: u64,
@@ -284,6 +377,10 @@ struct Search {
     rel_gap: f64,
 }
 
+/// Exact phase with an increasing threshold: round `k` searches only for plans of value below
+/// `θ_k = min(UB, L(λ) + δ_k)`. A complete round that finds nothing proves `opt >= θ_k` (a
+/// valid, improving lower bound); a complete round that finds a plan proves it optimal. `δ`
+/// doubles each round, so early rounds enumerate few patterns.
 fn exact(
     pb: &Problem,
     opts: &SolveOptions,
@@ -293,25 +390,63 @@ fn exact(
     pricer: &mut Pricer,
     stats: &mut SolveStats,
 ) -> bool {
-    let ev = evaluate(pb, lam, pricer);
+    pricer.deadline = opts.budget.time.map(|t| meter.start + t);
+    let ev = evaluate(pb, lam, pricer, u64::MAX);
     let lb0 = ev.bound;
-    let gap = st.ub * (1.0 - opts.rel_gap) - lb0;
+    let mut delta = ((st.ub - st.lb.max(lb0)) / 16.0).max(st.lb.max(lb0) - lb0 + 1e-4 * st.ub);
+    loop {
+        let full = lb0 + delta >= st.ub;
+        let thr = if full { st.ub } else { lb0 + delta };
+        match exact_round(pb, opts, meter, st, lam, &ev.h, lb0, thr, pricer, stats) {
+            None => return false,
+            Some(true) => {
+                // a plan below thr was found and the round completed: it is optimal
+                st.lb = st.lb.max(st.ub * (1.0 - opts.rel_gap)).min(st.ub);
+                return true;
+            }
+            Some(false) => {
+                st.lb = st.lb.max(thr * (1.0 - opts.rel_gap)).min(st.ub);
+                if full || st.ub - st.lb <= opts.rel_gap * st.ub {
+                    return true;
+                }
+            }
+        }
+        delta *= 2.0;
+    }
+}
+
+/// One round below `thr`: `None` when the budget ran out, else whether a plan below `thr` was
+/// found (the round then proves it optimal).
+#[allow(clippy::too_many_arguments)]
+fn exact_round(
+    pb: &Problem,
+    opts: &SolveOptions,
+    meter: &mut Meter,
+    st: &mut State,
+    lam: &[f64],
+    h: &[f64],
+    lb0: f64,
+    thr: f64,
+    pricer: &mut Pricer,
+    stats: &mut SolveStats,
+) -> Option<bool> {
+    let gap = thr * (1.0 - opts.rel_gap) - lb0;
     let mut pats = Vec::with_capacity(pb.n_t);
     let mut units = Vec::with_capacity(pb.n_t);
     let mut total = 0usize;
-    for j in 0..pb.n_t {
+    for (j, &hj) in h.iter().enumerate() {
         let n0 = pricer.nodes;
         let ok = pricer.enumerate(
             pb,
             j,
             lam,
-            ev.h[j],
+            hj,
             gap,
             opts.max_pattern_units.saturating_sub(total),
         );
         meter.work += pricer.nodes - n0;
         if !ok || meter.out() {
-            return false;
+            return None;
         }
         let mut ps = pricer.patterns.clone();
         ps.sort_by(|a, b| a.rc.total_cmp(&b.rc).then(a.start.cmp(&b.start)));
@@ -320,15 +455,13 @@ fn exact(
         pats.push(ps);
         units.push(pricer.units.clone());
     }
-    let mut order: Vec<usize> = (0..pb.n_t).collect();
-    order.sort_by_key(|&j| (pats[j].len(), j));
     let deadline = opts.budget.time.map(|t| (meter.start, t));
     let mut s = Search {
-        order,
         pats,
         units,
         cap: pb.counts.clone(),
         chosen: vec![0; pb.n_t],
+        done: vec![false; pb.n_t],
         lb0,
         nodes: 0,
         node_limit: meter.remaining_work(),
@@ -337,10 +470,11 @@ fn exact(
         rel_gap: opts.rel_gap,
     };
     let mut best_pick: Option<Vec<usize>> = None;
-    let mut ub = st.ub;
-    s.dfs(0, 0.0, 0.0, &mut ub, &mut best_pick);
-    stats.search_nodes = s.nodes;
+    let mut ub = thr;
+    s.dfs(pb.n_t, 0.0, 0.0, &mut ub, &mut best_pick);
+    stats.search_nodes += s.nodes;
     meter.work += s.nodes;
+    let found = best_pick.is_some();
     if let Some(pick) = best_pick {
         let pats_j: Vec<Vec<(u32, u32)>> = (0..pb.n_t)
             .map(|j| {
@@ -350,17 +484,22 @@ fn exact(
             .collect();
         st.offer(pb, Plan::from_patterns(pb, &pats_j));
     }
-    if !s.aborted {
-        // every pruned subtree had bound >= UB_then * (1 - rel_gap) >= UB_final * (1 - rel_gap)
-        st.lb = st.lb.max(st.ub * (1.0 - opts.rel_gap)).min(st.ub);
-    }
-    !s.aborted
+    if s.aborted { None } else { Some(found) }
 }
 
 impl Search {
+    fn fits(&self, j: usize, p: &Pattern) -> bool {
+        self.units[j][p.start as usize..(p.start + p.len) as usize]
+            .iter()
+            .all(|&(w, n)| self.cap[w as usize] >= n)
+    }
+
+    /// Depth-first search over targets, `left` of them unassigned. The bound of a node is
+    /// `L(λ) + Σ_assigned rc + Σ_unassigned min{rc of a pattern that fits the residual
+    /// inventory}`; the next target is the one with the fewest fitting patterns.
     fn dfs(
         &mut self,
-        depth: usize,
+        left: usize,
         rc_sum: f64,
         val: f64,
         ub: &mut f64,
@@ -371,45 +510,86 @@ impl Search {
         }
         self.nodes += 1;
         if self.nodes >= self.node_limit
-            || (self.nodes.is_multiple_of(4096)
+            || (self.nodes.is_multiple_of(1024)
                 && self.deadline.is_some_and(|(s, t)| s.elapsed() >= t))
         {
             self.aborted = true;
             return;
         }
-        if depth == self.order.len() {
+        if left == 0 {
             if val < *ub {
                 *ub = val;
-                let mut pick = vec![0; self.order.len()];
-                for &j in &self.order {
-                    pick[j] = self.chosen[j];
-                }
-                *best = Some(pick);
+                *best = Some(self.chosen.clone());
             }
             return;
         }
-        let j = self.order[depth];
-        for k in 0..self.pats[j].len() {
-            let p = self.pats[j][k];
-            if self.lb0 + rc_sum + p.rc >= *ub * (1.0 - self.rel_gap) {
-                break;
-            }
-            let us = &self.units[j][p.start as usize..(p.start + p.len) as usize];
-            if us.iter().any(|&(w, n)| self.cap[w as usize] < n) {
+        let thr = *ub * (1.0 - self.rel_gap);
+        // per unassigned target: min fitting rc and number of fitting patterns within the gap
+        let mut sum_min = 0.0;
+        let mut pick = (usize::MAX, usize::MAX, 0.0f64);
+        for j in 0..self.pats.len() {
+            if self.done[j] {
                 continue;
             }
-            for &(w, n) in us {
+            let mut first = None;
+            let mut count = 0usize;
+            for p in &self.pats[j] {
+                let slack = thr - self.lb0 - rc_sum - sum_min;
+                if first.is_none() && p.rc >= slack {
+                    break;
+                }
+                if let Some(r) = first
+                    && p.rc - r >= slack
+                {
+                    break;
+                }
+                if self.fits(j, p) {
+                    if first.is_none() {
+                        first = Some(p.rc);
+                    }
+                    count += 1;
+                    if count > pick.1 {
+                        break;
+                    }
+                }
+            }
+            let Some(r) = first else {
+                return; // no fitting pattern within the gap: prune
+            };
+            sum_min += r;
+            if self.lb0 + rc_sum + sum_min >= thr {
+                return;
+            }
+            if count < pick.1 || (count == pick.1 && r > pick.2) {
+                pick = (j, count, r);
+            }
+        }
+        let j = pick.0;
+        let others = sum_min - pick.2;
+        self.done[j] = true;
+        for k in 0..self.pats[j].len() {
+            let p = self.pats[j][k];
+            if self.lb0 + rc_sum + others + p.rc >= *ub * (1.0 - self.rel_gap) {
+                break;
+            }
+            if !self.fits(j, &p) {
+                continue;
+            }
+            let (a, b) = (p.start as usize, (p.start + p.len) as usize);
+            for e in a..b {
+                let (w, n) = self.units[j][e];
                 self.cap[w as usize] -= n;
             }
             self.chosen[j] = k;
-            self.dfs(depth + 1, rc_sum + p.rc, val + p.val, ub, best);
-            let us = &self.units[j][p.start as usize..(p.start + p.len) as usize];
-            for &(w, n) in us {
+            self.dfs(left - 1, rc_sum + p.rc, val + p.val, ub, best);
+            for e in a..b {
+                let (w, n) = self.units[j][e];
                 self.cap[w as usize] += n;
             }
             if self.aborted {
-                return;
+                break;
             }
         }
+        self.done[j] = false;
     }
 }

@@ -1,0 +1,141 @@
+//! Exact optimisation of the Lagrangian dual by a stabilised cutting-plane method (Kelley's
+//! method with in-out smoothing), i.e. column generation on the pattern LP seen from its dual:
+//!
+//! `max Σ_j u_j - Σ_i c_i λ_i` s.t. `u_j - Σ_i a_i λ_i <= V_j Π_i (1-p_ij)^{a_i}` for every
+//! pattern `a` of target `j`, `0 <= u_j <= V_j`, `λ >= 0`.
+//!
+//! The LP (solved with `microlp`, re-optimised after each batch of cuts) gives an upper
+//! estimate of the dual optimum; exact pricing at the separation point gives a valid
+//! Lagrangian lower bound and the most violated pattern of each target as the next cuts. It
+//! stops when both meet within the tolerance, so the bound reaches the pattern-LP bound of
+//! Andersen et al. (2022) and Bertsimas & Paskov (2025) rather than a subgradient's
+//! approximation of it.
+
+use super::instance::Problem;
+use super::lagrange::{Pricer, evaluate};
+use microlp::{ComparisonOp, LinearExpr, OptimizationDirection, Problem as Lp, Variable};
+
+/// Outcome of the cutting-plane loop.
+#[derive(Debug, Clone)]
+pub struct CuttingPlane {
+    /// Best valid Lagrangian bound found and its multipliers.
+    pub bound: f64,
+    pub lam: Vec<f64>,
+    /// Upper estimate of the dual optimum (LP value); `bound <= dual optimum <= lp_value`.
+    pub lp_value: f64,
+    pub iterations: u64,
+    /// Patterns met at the separation points (useful primal material).
+    pub last_patterns: Vec<Vec<(u32, u32)>>,
+}
+
+fn cut(u: Variable, lam: &[Variable], pat: &[(u32, u32)]) -> LinearExpr {
+    let mut e = LinearExpr::empty();
+    e.add(u, 1.0);
+    for &(w, n) in pat {
+        e.add(lam[w as usize], -f64::from(n));
+    }
+    e
+}
+
+fn pattern_cost(pb: &Problem, j: usize, pat: &[(u32, u32)]) -> f64 {
+    pb.values[j]
+        * pat
+            .iter()
+            .map(|&(w, n)| (1.0 - pb.p(w as usize, j)).powi(n as i32))
+            .product::<f64>()
+}
+
+/// Runs the cutting-plane loop from the given initial patterns and multipliers.
+/// `stop(iteration)` is polled each round (budget). Returns `None` if the LP engine fails (the
+/// caller keeps its subgradient bound).
+pub fn cutting_plane(
+    pb: &Problem,
+    init_patterns: &[Vec<Vec<(u32, u32)>>],
+    lam0: &[f64],
+    lb0: f64,
+    rel_tol: f64,
+    pricer: &mut Pricer,
+    stop: &mut dyn FnMut(u64) -> bool,
+) -> Option<CuttingPlane> {
+    let mut lp = Lp::new(OptimizationDirection::Maximize);
+    let lam_vars: Vec<Variable> = (0..pb.n_w)
+        .map(|i| {
+            let ub = pb.reach[i]
+                .iter()
+                .map(|&j| pb.values[j as usize] * pb.p(i, j as usize))
+                .fold(0.0, f64::max);
+            lp.add_var(-f64::from(pb.counts[i]), (0.0, ub))
+        })
+        .collect();
+    let u_vars: Vec<Variable> = (0..pb.n_t)
+        .map(|j| lp.add_var(1.0, (0.0, pb.values[j])))
+        .collect();
+    for pats in init_patterns {
+        for (j, pat) in pats.iter().enumerate() {
+            if !pat.is_empty() {
+                lp.add_constraint(
+                    cut(u_vars[j], &lam_vars, pat),
+                    ComparisonOp::Le,
+                    pattern_cost(pb, j, pat),
+                );
+            }
+        }
+    }
+    let mut sol = lp.solve().ok()?;
+    let mut best = CuttingPlane {
+        bound: lb0,
+        lam: lam0.to_vec(),
+        lp_value: f64::INFINITY,
+        iterations: 0,
+        last_patterns: Vec::new(),
+    };
+    let mut alpha = 0.5;
+    loop {
+        best.iterations += 1;
+        let lp_lam: Vec<f64> = lam_vars.iter().map(|&v| *sol.var_value(v)).collect();
+        let lp_u: Vec<f64> = u_vars.iter().map(|&v| *sol.var_value(v)).collect();
+        best.lp_value = best.lp_value.min(sol.objective());
+        if best.lp_value - best.bound <= rel_tol * best.lp_value.abs().max(1e-12) {
+            return Some(best);
+        }
+        if stop(best.iterations) {
+            return Some(best);
+        }
+        let sep: Vec<f64> = lp_lam
+            .iter()
+            .zip(&best.lam)
+            .map(|(l, b)| alpha * b + (1.0 - alpha) * l)
+            .collect();
+        let ev = evaluate(pb, &sep, pricer, u64::MAX);
+        if ev.bound > best.bound {
+            best.bound = ev.bound;
+            best.lam.clone_from(&sep);
+        }
+        // add every pattern violated at the LP point
+        let mut added = 0;
+        for (j, pat) in ev.patterns.iter().enumerate() {
+            let cost = pattern_cost(pb, j, pat);
+            let lhs = lp_u[j]
+                - pat
+                    .iter()
+                    .map(|&(w, n)| f64::from(n) * lp_lam[w as usize])
+                    .sum::<f64>();
+            if lhs > cost + 1e-10 * (1.0 + cost) {
+                sol = sol
+                    .add_constraint(cut(u_vars[j], &lam_vars, pat), ComparisonOp::Le, cost)
+                    .ok()?;
+                added += 1;
+            }
+        }
+        best.last_patterns = ev.patterns;
+        if added == 0 {
+            if alpha == 0.0 {
+                // the LP point is dual-feasible for every pattern: it is optimal
+                return Some(best);
+            }
+            alpha = 0.0; // mis-pricing: price at the LP point itself next
+        } else if alpha == 0.0 {
+            alpha = 0.3;
+        }
+    }
+}
