@@ -10,7 +10,7 @@ use crate::measure::{AnyModel, MeasurementModel};
 use crate::motion::MotionModel;
 use nalgebra::{Matrix3, Matrix6, SMatrix, SVector, Vector3, Vector6};
 use std::f64::consts::PI;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// What the rest of the tracker needs to know of any state estimate.
 pub trait Estimate: Clone + Send + Sync {
@@ -37,7 +37,7 @@ pub trait Predictor: Send + Sync {
     type State: Estimate;
     fn predict(&self, state: &Self::State, dt: f64) -> Result<Self::State, TrackError>;
     /// `predict` into the state itself (filters may override it to reuse the state's storage).
-    /// On error the state is left as it was.
+    /// On error the state may be partly predicted and should be discarded.
     fn predict_in_place(&self, state: &mut Self::State, dt: f64) -> Result<(), TrackError> {
         *state = self.predict(state, dt)?;
         Ok(())
@@ -144,9 +144,17 @@ fn ekf_innovation<const N: usize>(
     g: &Gaussian<N>,
     model: &AnyModel,
 ) -> Result<Innovation, TrackError> {
-    let pos = g.position();
+    innovation_at(&g.position(), &g.position_cov(), model)
+}
+
+/// EKF innovation of a position estimate with covariance `p_pos`.
+fn innovation_at(
+    pos: &Vector3<f64>,
+    p_pos: &Matrix3<f64>,
+    model: &AnyModel,
+) -> Result<Innovation, TrackError> {
+    let pos = *pos;
     let hp = model.jacobian(&pos);
-    let p_pos = Matrix3::from_fn(|r, c| g.cov[(POS[r], POS[c])]);
     let s = hp * p_pos * hp.transpose() + model.noise();
     let residual = model.residual(&model.observed(), &model.predict(&pos));
     let mut inn = Innovation::from_parts(residual, s, model.dim())?;
@@ -494,58 +502,132 @@ impl<const N: usize> Updater for UnscentedKalmanUpdater<N> {
 // IMM
 
 /// IMM estimate: one Gaussian per model, the model probabilities and their moment-matched
-/// combination (kept up to date by the predictor and updater, so readers do not recompute it).
-#[derive(Debug, Clone, PartialEq)]
+/// combination. The position part of the combination (all that gating needs) is kept up to
+/// date by the predictor and updater; the full combination is computed on first use after a
+/// change (a track that is predicted and updated in one scan combines once, not twice).
+#[derive(Debug, Clone)]
 pub struct ImmState<const N: usize> {
     pub modes: Vec<Gaussian<N>>,
     pub probabilities: Vec<f64>,
-    combined: Gaussian<N>,
+    /// Combined position mean and covariance (equal to the corresponding entries of the
+    /// full combination).
+    position: (Vector3<f64>, Matrix3<f64>),
+    combined: OnceLock<Gaussian<N>>,
+}
+
+impl<const N: usize> PartialEq for ImmState<N> {
+    fn eq(&self, other: &Self) -> bool {
+        // The combination is a function of the modes and probabilities.
+        self.modes == other.modes && self.probabilities == other.probabilities
+    }
 }
 
 impl<const N: usize> ImmState<N> {
     /// Builds a state from modes and probabilities.
     pub fn new(modes: Vec<Gaussian<N>>, probabilities: Vec<f64>) -> Self {
-        let mut combined = Gaussian::zeros();
-        moment_match_into(&modes, &probabilities, &mut combined);
+        let position = moment_match_position(&modes, &probabilities);
         Self {
             modes,
             probabilities,
-            combined,
+            position,
+            combined: OnceLock::new(),
         }
     }
 
     /// Moment-matched single Gaussian.
     pub fn combined(&self) -> &Gaussian<N> {
-        &self.combined
+        self.combined.get_or_init(|| {
+            let mut g = Gaussian::zeros();
+            moment_match_into(&self.modes, &self.probabilities, &mut g);
+            g
+        })
     }
 
-    /// Recomputes the combination after the modes or probabilities changed.
+    /// Records that the modes or probabilities changed.
     fn recombine(&mut self) {
-        moment_match_into(&self.modes, &self.probabilities, &mut self.combined);
+        self.position = moment_match_position(&self.modes, &self.probabilities);
+        self.combined = OnceLock::new();
     }
 }
 
-/// `acc += (p + d dᵀ) w`, element by element (column-major, fixed-size rows so the loop
-/// vectorises).
+/// The position entries of `moment_match_into`, computed the same way.
+fn moment_match_position<const N: usize>(
+    modes: &[Gaussian<N>],
+    weights: &[f64],
+) -> (Vector3<f64>, Matrix3<f64>) {
+    let mut mean = Vector3::<f64>::zeros();
+    for (g, w) in modes.iter().zip(weights) {
+        mean += g.position() * *w;
+    }
+    let mut cov = Matrix3::<f64>::zeros();
+    for (g, &w) in modes.iter().zip(weights) {
+        let d = g.position() - mean;
+        for c in 0..3 {
+            for r in 0..3 {
+                cov[(r, c)] += (g.cov[(POS[r], POS[c])] + d[r] * d[c]) * w;
+            }
+        }
+    }
+    (mean, cov)
+}
+
+/// Whether a matrix equals its transpose exactly.
+fn is_symmetric<const N: usize>(m: &SMatrix<f64, N, N>) -> bool {
+    (1..N).all(|c| (0..c).all(|r| m[(r, c)] == m[(c, r)]))
+}
+
+/// `acc += (p + d dᵀ) w`, element by element (column-major, fixed-size columns). With
+/// `upper` only the elements on and above the diagonal are touched (see `mirror_upper`).
 #[inline(always)]
 fn accumulate_spread<const N: usize>(
     acc: &mut SMatrix<f64, N, N>,
     p: &SMatrix<f64, N, N>,
     d: &SVector<f64, N>,
     w: f64,
+    upper: bool,
 ) {
     let d: [f64; N] = std::array::from_fn(|i| d[i]);
-    for ((dst, src), dc) in acc
+    for (c, ((dst, src), dc)) in acc
         .as_mut_slice()
         .as_chunks_mut::<N>()
         .0
         .iter_mut()
         .zip(p.as_slice().as_chunks::<N>().0)
         .zip(d)
+        .enumerate()
     {
-        for r in 0..N {
+        let rows = if upper { c + 1 } else { N };
+        for r in 0..rows {
             dst[r] += (src[r] + d[r] * dc) * w;
         }
+    }
+}
+
+/// Copies the upper triangle onto the lower one. When every `p` given to `accumulate_spread`
+/// is exactly symmetric, element (c, r) would have been computed from the same operands as
+/// (r, c), so this gives the same matrix as the full accumulation for about half the work.
+fn mirror_upper<const N: usize>(m: &mut SMatrix<f64, N, N>) {
+    for c in 1..N {
+        for r in 0..c {
+            m[(c, r)] = m[(r, c)];
+        }
+    }
+}
+
+/// `cov = Σ w_i (P_i + (m_i - mean)(m_i - mean)ᵀ)`, accumulated over the modes in order.
+fn spread_into<const N: usize>(
+    modes: &[Gaussian<N>],
+    weight: impl Fn(usize) -> f64,
+    mean: &SVector<f64, N>,
+    symmetric: bool,
+    cov: &mut SMatrix<f64, N, N>,
+) {
+    *cov = SMatrix::zeros();
+    for (i, g) in modes.iter().enumerate() {
+        accumulate_spread(cov, &g.cov, &(g.mean - mean), weight(i), symmetric);
+    }
+    if symmetric {
+        mirror_upper(cov);
     }
 }
 
@@ -560,10 +642,8 @@ fn moment_match_into<const N: usize>(
     for (g, w) in modes.iter().zip(weights) {
         mean += g.mean * *w;
     }
-    out.cov = SMatrix::zeros();
-    for (g, &w) in modes.iter().zip(weights) {
-        accumulate_spread(&mut out.cov, &g.cov, &(g.mean - mean), w);
-    }
+    let symmetric = modes.iter().all(|g| is_symmetric(&g.cov));
+    spread_into(modes, |i| weights[i], &mean, symmetric, &mut out.cov);
     out.mean = mean;
 }
 
@@ -572,15 +652,15 @@ impl<const N: usize> Estimate for ImmState<N> {
         self.combined().kinematics()
     }
     fn position(&self) -> Vector3<f64> {
-        self.combined().position()
+        self.position.0
     }
     fn position_cov(&self) -> Matrix3<f64> {
-        self.combined().position_cov()
+        self.position.1
     }
 }
 
 /// Up to this many IMM modes are processed in stack scratch space; more use the heap.
-const INLINE_MODES: usize = 4;
+const INLINE_MODES: usize = 3;
 
 /// Runs `f` with scratch space for `k` Gaussians and `k` numbers.
 fn with_scratch<const N: usize, R>(
@@ -664,69 +744,46 @@ impl<const N: usize> ImmPredictor<N> {
         }
     }
 
-    /// Mixes and predicts every mode of `state` into `out` (one slot per mode); `probs` gets the
-    /// normalised predicted mode probabilities and holds the stay probabilities meanwhile.
-    fn predict_modes(
-        &self,
-        state: &ImmState<N>,
-        dt: f64,
-        out: &mut [Gaussian<N>],
-        probs: &mut [f64],
-    ) -> Result<(), TrackError> {
+    /// Mixes the modes of `state` into `mixed` (one slot per mode) and leaves the predicted
+    /// (unnormalised) mode probabilities c_j in `c`.
+    fn mix(&self, state: &ImmState<N>, dt: f64, mixed: &mut [Gaussian<N>], c: &mut [f64]) {
         let k = self.models.len();
         let mu = &state.probabilities;
-        for (i, s) in probs.iter_mut().enumerate() {
+        let mut stay_inline = [0.0; INLINE_MODES];
+        let mut stay_heap = Vec::new();
+        let stay: &mut [f64] = if k <= INLINE_MODES {
+            &mut stay_inline[..k]
+        } else {
+            stay_heap.resize(k, 0.0);
+            &mut stay_heap
+        };
+        for (i, s) in stay.iter_mut().enumerate() {
             *s = self.stay(i, dt);
         }
-        // c_j = Σ_i π_ij μ_i, computed for every j before `probs` is overwritten.
-        let mut c_inline = [0.0; INLINE_MODES];
-        let mut c_heap = Vec::new();
-        let c: &mut [f64] = if k <= INLINE_MODES {
-            &mut c_inline[..k]
-        } else {
-            c_heap.resize(k, 0.0);
-            &mut c_heap
-        };
+        // c_j = Σ_i π_ij μ_i
         for (j, c_j) in c.iter_mut().enumerate() {
             *c_j = (0..k)
-                .map(|i| self.transition(probs, i, j) * mu[i])
+                .map(|i| self.transition(stay, i, j) * mu[i])
                 .sum::<f64>();
         }
-        for (j, slot) in out.iter_mut().enumerate() {
+        let symmetric = state.modes.iter().all(|g| is_symmetric(&g.cov));
+        for (j, slot) in mixed.iter_mut().enumerate() {
             // μ_{i|j} = π_ij μ_i / c_j
             let c_j = c[j];
-            let mut mean = SVector::<f64, N>::zeros();
             let weight = |i: usize| {
                 if c_j > 0.0 {
-                    self.transition(probs, i, j) * mu[i] / c_j
+                    self.transition(stay, i, j) * mu[i] / c_j
                 } else {
                     0.0
                 }
             };
+            let mut mean = SVector::<f64, N>::zeros();
             for (i, g) in state.modes.iter().enumerate() {
                 mean += g.mean * weight(i);
             }
-            slot.cov = SMatrix::zeros();
-            for (i, g) in state.modes.iter().enumerate() {
-                accumulate_spread(&mut slot.cov, &g.cov, &(g.mean - mean), weight(i));
-            }
+            spread_into(&state.modes, weight, &mean, symmetric, &mut slot.cov);
             slot.mean = mean;
-            let motion = self.models[j].as_ref();
-            let cov = motion.propagate_covariance(&slot.mean, &slot.cov, dt);
-            slot.mean = motion.propagate(&slot.mean, dt);
-            slot.cov = cov;
-            slot.sanitise("EKF predict")?;
         }
-        let total: f64 = c.iter().sum();
-        if !(total.is_finite() && total > 0.0) {
-            return Err(TrackError::NonFinite {
-                context: "IMM mixing",
-            });
-        }
-        for (p, c_j) in probs.iter_mut().zip(c.iter()) {
-            *p = c_j / total;
-        }
-        Ok(())
     }
 }
 
@@ -748,12 +805,22 @@ impl<const N: usize> Predictor for ImmPredictor<N> {
                 "IMM state and predictor disagree on the number of modes".into(),
             ));
         }
-        with_scratch(k, |modes: &mut [Gaussian<N>], probs| {
-            self.predict_modes(state, dt, modes, probs)?;
-            for (dst, src) in state.modes.iter_mut().zip(modes.iter()) {
-                dst.clone_from(src);
+        with_scratch(k, |mixed: &mut [Gaussian<N>], c| {
+            self.mix(state, dt, mixed, c);
+            for ((dst, src), motion) in state.modes.iter_mut().zip(mixed.iter()).zip(&self.models) {
+                dst.cov = motion.propagate_covariance(&src.mean, &src.cov, dt);
+                dst.mean = motion.propagate(&src.mean, dt);
+                dst.sanitise("EKF predict")?;
             }
-            state.probabilities.copy_from_slice(probs);
+            let total: f64 = c.iter().sum();
+            if !(total.is_finite() && total > 0.0) {
+                return Err(TrackError::NonFinite {
+                    context: "IMM mixing",
+                });
+            }
+            for (p, c_j) in state.probabilities.iter_mut().zip(c.iter()) {
+                *p = c_j / total;
+            }
             state.recombine();
             Ok(())
         })
@@ -779,7 +846,7 @@ impl<const N: usize> Updater for ImmUpdater<N> {
         predicted: &ImmState<N>,
         model: &AnyModel,
     ) -> Result<Innovation, TrackError> {
-        ekf_innovation(predicted.combined(), model)
+        innovation_at(&predicted.position.0, &predicted.position.1, model)
     }
 
     fn update(
