@@ -5,7 +5,9 @@
 //! - [`modes`]: Mode S / ADS-B decoding, CRC, altitude and identity codes, CPR positions,
 //!   Comm-B BDS 4,0/5,0/6,0;
 //! - [`cot`]: Cursor-on-Target XML events for system tracks (encode, parse, UDP/TCP senders);
-//! - [`json_out`]: JSON lines for `tessera decode --format sbs|beast`.
+//! - [`json_out`]: JSON lines for `tessera decode --format sbs|beast`;
+//! - [`measure`]: decoded reports (CAT048 plots, CAT021 and Mode S ADS-B positions) to tracker
+//!   measurements through a [`SensorRegistry`].
 //!
 //! Bad input never panics: parsers report each problem with its line number or byte offset
 //! and carry on with the rest of the input.
@@ -20,7 +22,9 @@
 pub mod beast;
 pub mod cot;
 pub mod json_out;
+pub mod measure;
 pub mod modes;
 pub mod sbs;
 
 pub use json_out::{DecodeSummary, decode_beast_to_json, decode_sbs_to_json};
+pub use measure::{IngestError, RadarSite, SensorRegistry};
