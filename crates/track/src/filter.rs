@@ -153,10 +153,9 @@ fn innovation_at(
     p_pos: &Matrix3<f64>,
     model: &AnyModel,
 ) -> Result<Innovation, TrackError> {
-    let pos = *pos;
-    let hp = model.jacobian(&pos);
+    let (zhat, hp) = model.predict_with_jacobian(pos);
     let s = hp * p_pos * hp.transpose() + model.noise();
-    let residual = model.residual(&model.observed(), &model.predict(&pos));
+    let residual = model.residual(&model.observed(), &zhat);
     let mut inn = Innovation::from_parts(residual, s, model.dim())?;
     inn.h = hp;
     Ok(inn)

@@ -13,7 +13,15 @@ use tessera_domain::{Measurement, Observation, SensorSite};
 
 /// Wraps an angle into (-π, π].
 pub fn wrap_pi(a: f64) -> f64 {
-    let mut x = (a + PI).rem_euclid(2.0 * PI) - PI;
+    let s = a + PI;
+    // `rem_euclid` returns its argument unchanged inside [0, 2π) (fmod is exact): skip the
+    // library call for the usual small residual.
+    let m = if (0.0..2.0 * PI).contains(&s) {
+        s
+    } else {
+        s.rem_euclid(2.0 * PI)
+    };
+    let mut x = m - PI;
     if x <= -PI {
         x += 2.0 * PI;
     }
@@ -30,6 +38,10 @@ pub trait MeasurementModel {
     fn predict(&self, pos: &Vector3<f64>) -> Vector3<f64>;
     /// Jacobian of `predict` with respect to the position.
     fn jacobian(&self, pos: &Vector3<f64>) -> Matrix3<f64>;
+    /// `predict` and `jacobian` together (models may share the work between them).
+    fn predict_with_jacobian(&self, pos: &Vector3<f64>) -> (Vector3<f64>, Matrix3<f64>) {
+        (self.predict(pos), self.jacobian(pos))
+    }
     /// Measurement noise covariance (padded with a unit variance).
     fn noise(&self) -> Matrix3<f64>;
     /// `z - zhat`, with angles wrapped.
@@ -106,6 +118,14 @@ impl MeasurementModel for Polar3Model {
     fn jacobian(&self, pos: &Vector3<f64>) -> Matrix3<f64> {
         polar_jacobian(&self.site.to_site(pos)) * self.site.rotation.transpose()
     }
+    fn predict_with_jacobian(&self, pos: &Vector3<f64>) -> (Vector3<f64>, Matrix3<f64>) {
+        let d = self.site.to_site(pos);
+        let (r, a, e) = polar_of(&d);
+        (
+            Vector3::new(r, a, e),
+            polar_jacobian(&d) * self.site.rotation.transpose(),
+        )
+    }
     fn noise(&self) -> Matrix3<f64> {
         Matrix3::from_diagonal(&self.sigma.component_mul(&self.sigma))
     }
@@ -145,6 +165,13 @@ impl MeasurementModel for Polar2Model {
         let mut j = polar_jacobian(&self.site.to_site(pos));
         j.row_mut(2).fill(0.0);
         j * self.site.rotation.transpose()
+    }
+    fn predict_with_jacobian(&self, pos: &Vector3<f64>) -> (Vector3<f64>, Matrix3<f64>) {
+        let d = self.site.to_site(pos);
+        let (r, a, _) = polar_of(&d);
+        let mut j = polar_jacobian(&d);
+        j.row_mut(2).fill(0.0);
+        (Vector3::new(r, a, 0.0), j * self.site.rotation.transpose())
     }
     fn noise(&self) -> Matrix3<f64> {
         Matrix3::from_diagonal(&Vector3::new(
@@ -198,6 +225,13 @@ impl MeasurementModel for Polar2HeightModel {
         let mut j = polar_jacobian(&self.site.to_site(pos)) * self.site.rotation.transpose();
         j.set_row(2, &Vector3::new(0.0, 0.0, 1.0).transpose());
         j
+    }
+    fn predict_with_jacobian(&self, pos: &Vector3<f64>) -> (Vector3<f64>, Matrix3<f64>) {
+        let d = self.site.to_site(pos);
+        let (r, a, _) = polar_of(&d);
+        let mut j = polar_jacobian(&d) * self.site.rotation.transpose();
+        j.set_row(2, &Vector3::new(0.0, 0.0, 1.0).transpose());
+        (Vector3::new(r, a, pos.z), j)
     }
     fn noise(&self) -> Matrix3<f64> {
         Matrix3::from_diagonal(&self.sigma.component_mul(&self.sigma))
@@ -334,6 +368,9 @@ impl MeasurementModel for AnyModel {
     fn jacobian(&self, pos: &Vector3<f64>) -> Matrix3<f64> {
         dispatch!(self, m => m.jacobian(pos))
     }
+    fn predict_with_jacobian(&self, pos: &Vector3<f64>) -> (Vector3<f64>, Matrix3<f64>) {
+        dispatch!(self, m => m.predict_with_jacobian(pos))
+    }
     fn noise(&self) -> Matrix3<f64> {
         dispatch!(self, m => m.noise())
     }
@@ -401,6 +438,50 @@ mod tests {
         let (c, cov) = m2.converted((height, 1000.0));
         assert!((c - p).norm() < 200.0, "{}", (c - p).norm());
         assert!(cov.cholesky().is_some());
+    }
+
+    #[test]
+    fn wrap_pi_matches_the_plain_formula() {
+        let plain = |a: f64| {
+            let mut x = (a + PI).rem_euclid(2.0 * PI) - PI;
+            if x <= -PI {
+                x += 2.0 * PI;
+            }
+            x
+        };
+        for a in [
+            0.0, 1e-20, -1e-20, 1e-3, -2.5, 3.0, PI, -PI, 4.0, -4.0, 7.0, -13.0, 1e6, -1e-300,
+        ] {
+            assert_eq!(wrap_pi(a).to_bits(), plain(a).to_bits(), "{a}");
+        }
+    }
+
+    #[test]
+    fn predict_with_jacobian_matches_separate_calls() {
+        let site = site_rotated();
+        let p = Vector3::new(40e3, -25e3, 9e3);
+        let models = [
+            AnyModel::Polar3(Polar3Model {
+                site,
+                z: Vector3::zeros(),
+                sigma: Vector3::new(50.0, 0.003, 0.003),
+            }),
+            AnyModel::Polar2(Polar2Model {
+                site,
+                range: 1.0,
+                azimuth: 0.1,
+                sigma_range: 50.0,
+                sigma_azimuth: 0.003,
+            }),
+            AnyModel::Polar2Height(Polar2HeightModel {
+                site,
+                z: Vector3::zeros(),
+                sigma: Vector3::new(50.0, 0.003, 30.0),
+            }),
+        ];
+        for m in &models {
+            assert_eq!(m.predict_with_jacobian(&p), (m.predict(&p), m.jacobian(&p)));
+        }
     }
 
     #[test]
