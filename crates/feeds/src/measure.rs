@@ -774,4 +774,44 @@ mod tests {
             Err(IngestError::MissingItem(_))
         ));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_plots_and_reports_never_panic(
+            tod in proptest::num::f64::ANY,
+            rho in proptest::num::f64::ANY,
+            theta in proptest::num::f64::ANY,
+            fl in proptest::option::of(proptest::num::f64::ANY),
+            reference in proptest::num::i64::ANY,
+            lat in -100.0f64..100.0,
+            lon in -400.0f64..400.0,
+            alt in proptest::option::of(-1e6f64..1e7),
+            nacp in proptest::option::of(0u8..16),
+            nic in proptest::option::of(0u8..16),
+        ) {
+            let mut r = registry();
+            r.add_position_sensor(SensorId(5)).unwrap();
+            let p = Cat048Plot {
+                time_of_day: Some(tod),
+                rho_nm: Some(rho),
+                theta_deg: Some(theta),
+                flight_level: fl,
+                ..plot(0.0, 0.0, None)
+            };
+            if let Ok(m) = r.plot(&p, reference) {
+                proptest::prop_assert!(m.validate().is_ok());
+            }
+            let c = Cat021Report {
+                time_of_day: Some(tod),
+                lat_lon_deg: Some((lat, lon)),
+                geometric_height_ft: alt,
+                nacp,
+                nic,
+                ..Default::default()
+            };
+            if let Ok(m) = r.cat021(&c, reference, SensorId(5)) {
+                proptest::prop_assert!(m.validate().is_ok());
+            }
+        }
+    }
 }
