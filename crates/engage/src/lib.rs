@@ -5,4 +5,8 @@
 //! The core is pure and deterministic: time is an input, randomness is absent, and the only
 //! clock read is the optional wall-clock budget of the WTA solver ([`wta::Budget`]).
 
+pub mod doctrine;
+pub mod feasibility;
+pub mod plan;
+pub mod threat;
 pub mod wta;

@@ -6,7 +6,7 @@ use tessera_engage::wta::{
     Budget, Problem, SolveOptions, TargetSpec, WeaponSpec, WtaInstance, solve,
 };
 
-fn brute(inst: &WtaInstance) -> f64 {
+fn brute(inst: &WtaInstance, max_shots: usize) -> f64 {
     let (nw, nt) = (inst.weapons.len(), inst.targets.len());
     // assign each unit of each weapon to a target or to nobody
     let mut units = Vec::new();
@@ -19,18 +19,22 @@ fn brute(inst: &WtaInstance) -> f64 {
     let mut choice = vec![0usize; units.len()];
     loop {
         let mut surv = vec![1.0; nt];
+        let mut shots = vec![0usize; nt];
         for (u, &c) in choice.iter().enumerate() {
             if c < nt {
                 surv[c] *= 1.0 - inst.p[units[u]][c];
+                shots[c] += 1;
             }
         }
-        let v: f64 = inst
-            .targets
-            .iter()
-            .zip(&surv)
-            .map(|(t, s)| t.value * s)
-            .sum();
-        best = best.min(v);
+        if shots.iter().all(|&s| s <= max_shots) {
+            let v: f64 = inst
+                .targets
+                .iter()
+                .zip(&surv)
+                .map(|(t, s)| t.value * s)
+                .sum();
+            best = best.min(v);
+        }
         let mut k = 0;
         loop {
             if k == units.len() {
@@ -84,7 +88,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
     #[test]
     fn exact_matches_brute_force(inst in instance()) {
-        let opt = brute(&inst);
+        let opt = brute(&inst, usize::MAX);
         let pb = Problem::new(&inst).unwrap();
         let r = solve(&pb, &SolveOptions::default());
         let tol = 1e-9 * (1.0 + opt);
@@ -99,5 +103,10 @@ proptest! {
         prop_assert!(r2.value <= r2.greedy_value + tol);
         let r3 = solve(&pb, &SolveOptions { budget: Budget::work(50), ..SolveOptions::default() });
         prop_assert_eq!(r2.assignment, r3.assignment);
+        // doctrine: at most one unit per target
+        let opt1 = brute(&inst, 1);
+        let r1 = solve(&pb.clone().with_max_shots(1), &SolveOptions::default());
+        prop_assert!((r1.value - opt1).abs() <= 1e-6 * (1.0 + opt1), "k=1: {} vs {}", r1.value, opt1);
+        prop_assert!(r1.lower_bound <= opt1 + tol);
     }
 }

@@ -69,6 +69,11 @@ impl Plan {
             .sum()
     }
 
+    /// Units assigned to target `j`.
+    pub fn shots(&self, j: usize) -> u32 {
+        self.pat[j].iter().map(|e| e.1).sum()
+    }
+
     /// `(weapon, target, units)` triples, sorted.
     pub fn triples(&self) -> Vec<(usize, usize, u32)> {
         let mut v: Vec<(usize, usize, u32)> = self
@@ -127,6 +132,9 @@ pub fn greedy_fill(pb: &Problem, plan: &mut Plan) {
         c.get(*ptr).copied()
     };
     for j in 0..pb.n_t {
+        if plan.shots(j) >= pb.max_shots[j] {
+            continue;
+        }
         if let Some(i) = best_of(&mut ptr[j], j, &plan.used) {
             let g = pb.values[j] * plan.surv[j] * pb.p(i as usize, j);
             heap.push(Gain(g, j as u32, i));
@@ -145,6 +153,9 @@ pub fn greedy_fill(pb: &Problem, plan: &mut Plan) {
             continue;
         }
         plan.add(pb, iu, j);
+        if plan.shots(j) >= pb.max_shots[j] {
+            continue;
+        }
         if let Some(i2) = best_of(&mut ptr[j], j, &plan.used) {
             let g = pb.values[j] * plan.surv[j] * pb.p(i2 as usize, j);
             heap.push(Gain(g, j as u32, i2));
@@ -247,7 +258,7 @@ pub fn local_search(pb: &Problem, plan: &mut Plan, allow: &mut Allowance) {
                 let mut best = (loss + tol, usize::MAX);
                 for &k in &pb.reach[i] {
                     let k = k as usize;
-                    if k != j {
+                    if k != j && plan.shots(k) < pb.max_shots[k] {
                         let g = pb.values[k] * plan.surv[k] * pb.p(i, k);
                         if g > best.0 {
                             best = (g, k);

@@ -162,6 +162,8 @@ pub struct Problem {
     pub cand: Vec<Vec<u32>>,
     /// Per weapon: targets with `p > 0` and `V > 0`.
     pub reach: Vec<Vec<u32>>,
+    /// Per target: most units that may be assigned (doctrine; `u32::MAX` when unlimited).
+    pub max_shots: Vec<u32>,
 }
 
 impl Problem {
@@ -184,7 +186,7 @@ impl Problem {
     }
 
     /// Builds from dense arrays already checked (used by the doctrine layer after masking).
-    pub(crate) fn from_parts(counts: Vec<u32>, values: Vec<f64>, p: Vec<f64>, q: Vec<f64>) -> Self {
+    pub fn from_parts(counts: Vec<u32>, values: Vec<f64>, p: Vec<f64>, q: Vec<f64>) -> Self {
         let (n_w, n_t) = (counts.len(), values.len());
         let mut cand = vec![Vec::new(); n_t];
         let mut reach = vec![Vec::new(); n_w];
@@ -213,7 +215,14 @@ impl Problem {
             q,
             cand,
             reach,
+            max_shots: vec![u32::MAX; n_t],
         }
+    }
+
+    /// Limits every target to at most `k` units (doctrine "at most k interceptors per threat").
+    pub fn with_max_shots(mut self, k: u32) -> Self {
+        self.max_shots = vec![k; self.n_t];
+        self
     }
 
     #[inline]

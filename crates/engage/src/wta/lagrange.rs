@@ -48,6 +48,8 @@ pub struct Pricer {
     pub units: Vec<(u32, u32)>,
     limit_hit: bool,
     node_cap: u64,
+    /// Units left in the current pattern (per-target doctrine limit).
+    room: u32,
     /// Optional wall-clock deadline of [`Pricer::enumerate`].
     pub deadline: Option<std::time::Instant>,
 }
@@ -110,6 +112,7 @@ impl Pricer {
         self.stack.clear();
         self.node_cap = self.nodes.saturating_add(node_cap);
         self.limit_hit = false;
+        self.room = pb.max_shots[j];
         self.min_rec(0, v, 0.0);
         if self.limit_hit {
             ext_bound(v, &self.items).min(self.best)
@@ -141,7 +144,7 @@ impl Pricer {
             let it = self.items[k];
             let mut a2 = a;
             let mut c2 = cost;
-            for n in 1..=it.cap {
+            for n in 1..=it.cap.min(self.room) {
                 a2 *= it.keep;
                 c2 += it.lam;
                 if c2 + ext_bound(a2, &self.items[k + 1..]) >= self.best {
@@ -152,7 +155,9 @@ impl Pricer {
                     continue;
                 }
                 self.stack.push((it.w, n));
+                self.room -= n;
                 self.min_rec(k + 1, a2, c2);
+                self.room += n;
                 self.stack.pop();
                 if self.limit_hit {
                     return;
@@ -175,6 +180,7 @@ impl Pricer {
     ) -> bool {
         self.load(pb, j, lam, gap.max(0.0));
         self.node_cap = u64::MAX;
+        self.room = pb.max_shots[j];
         self.patterns.clear();
         self.units.clear();
         self.stack.clear();
@@ -218,7 +224,7 @@ impl Pricer {
             let it = self.items[k];
             let mut a2 = a;
             let mut c2 = cost;
-            for n in 1..=it.cap {
+            for n in 1..=it.cap.min(self.room) {
                 a2 *= it.keep;
                 c2 += it.lam;
                 if c2 > thr {
@@ -228,7 +234,9 @@ impl Pricer {
                     continue;
                 }
                 self.stack.push((it.w, n));
+                self.room -= n;
                 self.enum_rec(k + 1, a2, c2, h, thr, max_units);
+                self.room += n;
                 self.stack.pop();
                 if self.limit_hit {
                     return;
