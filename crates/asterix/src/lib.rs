@@ -9,6 +9,7 @@
 //!   `formats.md`.
 //! - [`typed`] gives typed views of what Tessera consumes (CAT048 plots, CAT021 reports, CAT062
 //!   system tracks, CAT034 service messages) and encoders for CAT048 and CAT062.
+//! - [`encode021`] encodes CAT021 ADS-B reports ([`encode_cat021`]).
 //! - [`time`] resolves ASTERIX time of day against a reference instant.
 //!
 //! The item tables were transcribed from the EUROCONTROL specifications as published in the
@@ -17,6 +18,7 @@
 pub mod bds;
 pub mod bits;
 pub mod capture;
+pub mod encode021;
 pub mod error;
 pub mod record;
 pub mod spec;
@@ -26,6 +28,7 @@ pub mod time;
 pub mod typed;
 pub mod value;
 
+pub use encode021::encode_cat021;
 pub use error::{DecodeError, EncodeError, ErrorKind};
 pub use record::{Block, RawRecord, decode_block};
 pub use stream::{BlockStream, decode_stream};

@@ -1,0 +1,430 @@
+//! The scenario simulator end to end: the default scenario (saturating raid, physical
+//! plausibility of what it flies, every output decodes with the project's decoders), analytic
+//! ballistic checks, determinism, bad-input errors with file/line/key, scale, and the
+//! reference ASTERIX decoder (`asterix_decoder` from PyPI) on the generated CAT048 file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use tessera_asterix::typed::{Cat021Report, Cat048Plot};
+use tessera_asterix::{BlockStream, decode_stream};
+use tessera_sim::Scenario;
+use tessera_sim::world::config::ConfigError;
+use tessera_sim::world::kinematics::{BallisticPlan, G};
+use tessera_sim::world::{SimSummary, WorldConfig, default_world, simulate};
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("tessera-world-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The default scenario, simulated once for all tests that read its outputs.
+fn default_run() -> &'static (PathBuf, SimSummary) {
+    static RUN: OnceLock<(PathBuf, SimSummary)> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let dir = tmp("default");
+        let s = simulate(&default_world(), &dir).expect("default scenario runs");
+        eprintln!("default scenario: {s:#?}");
+        (dir, s)
+    })
+}
+
+#[derive(Debug, Clone)]
+struct T {
+    t: f64,
+    class: String,
+    aff: String,
+    phase: String,
+    pos: [f64; 3],
+    vel: [f64; 3],
+}
+
+fn truth(dir: &Path) -> BTreeMap<u64, Vec<T>> {
+    let text = std::fs::read_to_string(dir.join("truth.jsonl")).unwrap();
+    let mut m: BTreeMap<u64, Vec<T>> = BTreeMap::new();
+    for l in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        let a = |k: &str| -> [f64; 3] {
+            let x = v[k].as_array().unwrap();
+            [
+                x[0].as_f64().unwrap(),
+                x[1].as_f64().unwrap(),
+                x[2].as_f64().unwrap(),
+            ]
+        };
+        m.entry(v["id"].as_u64().unwrap()).or_default().push(T {
+            t: v["t_s"].as_f64().unwrap(),
+            class: v["class"].as_str().unwrap().into(),
+            aff: v["affiliation"].as_str().unwrap().into(),
+            phase: v["phase"].as_str().unwrap().into(),
+            pos: a("pos"),
+            vel: a("vel"),
+        });
+    }
+    m
+}
+
+#[test]
+fn default_scenario_is_a_saturating_raid() {
+    let (_, s) = default_run();
+    assert_eq!(s.threats, 60, "{s:#?}");
+    assert!(
+        (180..=260).contains(&(s.by_kind["neutral aircraft"].min(400))),
+        "{s:#?}"
+    );
+    assert!(s.max_alive >= 200, "{s:#?}");
+    assert!(s.largest_inventory < s.threats as u32, "must saturate");
+    assert!(s.launches > 0 && s.kills > 0, "{s:#?}");
+    assert!(s.impacts > 0, "a saturating raid leaks: {s:#?}");
+    for c in ["ballistic", "cruise", "aircraft", "drone", "rocket"] {
+        assert!(s.by_kind.contains_key(&format!("hostile {c}")), "{c}");
+    }
+    assert!(s.cues > 0 && s.adsb_reports > 0 && s.radar_plots > 0);
+}
+
+#[test]
+fn cruise_missiles_fly_fast_and_low_and_skim_the_sea() {
+    let (dir, _) = default_run();
+    let tr = truth(dir);
+    let mut skim = 0;
+    for s in tr.values().filter(|s| s[0].class == "cruise") {
+        for x in s {
+            let v = x.vel[0].hypot(x.vel[1]);
+            assert!((200.0..=300.0).contains(&v), "cruise speed {v}");
+            if x.phase == "sea_skim" {
+                assert!(x.pos[2] < 100.0, "sea-skimming at {} m", x.pos[2]);
+                skim += 1;
+            } else {
+                assert!(x.pos[2] < 200.0, "low-level cruise at {} m", x.pos[2]);
+            }
+        }
+    }
+    assert!(skim > 50, "sea-skimming samples {skim}");
+}
+
+#[test]
+fn aircraft_turn_within_their_limits_and_drones_are_slow() {
+    let (dir, _) = default_run();
+    let tr = truth(dir);
+    let mut turning = 0;
+    for s in tr.values() {
+        if s[0].class == "aircraft" {
+            // Civil and patrols 3 °/s, hostile strike aircraft 10 °/s.
+            let limit = if s[0].aff == "hostile" { 10.0 } else { 3.0 };
+            for w in s.windows(2) {
+                let dt = w[1].t - w[0].t;
+                if dt <= 0.0 || dt > 1.01 {
+                    continue;
+                }
+                let h0 = w[0].vel[1].atan2(w[0].vel[0]);
+                let h1 = w[1].vel[1].atan2(w[1].vel[0]);
+                let d = (h1 - h0 + 3.0 * std::f64::consts::PI)
+                    .rem_euclid(2.0 * std::f64::consts::PI)
+                    - std::f64::consts::PI;
+                let rate = d.abs().to_degrees() / dt;
+                assert!(rate <= limit + 0.01, "turn rate {rate} °/s > {limit}");
+                if rate > 0.5 {
+                    turning += 1;
+                }
+            }
+        }
+        if s[0].class == "drone" {
+            for x in s {
+                let v = x.vel[0].hypot(x.vel[1]);
+                assert!((30.0..=60.0).contains(&v), "drone speed {v}");
+            }
+        }
+    }
+    assert!(turning > 100, "turning samples {turning}");
+}
+
+#[test]
+fn ballistic_flight_matches_flat_earth_formulas() {
+    // The plan against the analytic flat-earth formulas from its burnout state.
+    for (d, burn, loft) in [(300e3, 60.0, 45.0), (600e3, 80.0, 40.0), (40e3, 3.0, 50.0)] {
+        let p = BallisticPlan::aim([0.0, 0.0, 0.0], [d, 0.0], 0.0, burn, loft).unwrap();
+        let (s_b, z_b, vs, vz) = p.burnout;
+        let apogee = z_b + vz * vz / (2.0 * G);
+        let range = s_b + vs * (vz + (vz * vz + 2.0 * G * z_b).sqrt()) / G;
+        let (mut zmax, mut last) = (0.0f64, [0.0; 3]);
+        let mut t = 0.0;
+        while let Some((pos, _)) = p.state(t) {
+            zmax = zmax.max(pos[2]);
+            last = pos;
+            t += 0.05;
+        }
+        assert!(
+            (zmax - apogee).abs() / apogee < 0.01,
+            "apogee {zmax} vs {apogee}"
+        );
+        assert!((range - d).abs() / d < 0.01, "range {range} vs {d}");
+        assert!((last[0] - d).abs() / d < 0.01, "impact {} vs {d}", last[0]);
+        // Drag-free flight from a 45° loft: apogee ≈ range / 4 (within a few % with boost).
+        // An impulsive 45° shot peaks at range / 4; a long boost along the 45° line flattens it.
+        if loft == 45.0 {
+            assert!(
+                (0.15..=0.27).contains(&(apogee / d)),
+                "apogee/range {}",
+                apogee / d
+            );
+        }
+    }
+    // The default scenario's missiles climb to a plausible apogee and come down on target.
+    let (dir, _) = default_run();
+    for s in truth(dir).values().filter(|s| s[0].class == "ballistic") {
+        let zmax = s.iter().map(|x| x.pos[2]).fold(0.0, f64::max);
+        assert!((40e3..150e3).contains(&zmax), "apogee {zmax}");
+        assert!(s.iter().any(|x| x.phase == "terminal") || s.len() < 400);
+    }
+}
+
+#[test]
+fn cat048_decodes_with_the_project_decoder() {
+    let (dir, s) = default_run();
+    let data = std::fs::read(dir.join("radars.cat048")).unwrap();
+    let (recs, errs) = decode_stream(&data);
+    assert!(errs.is_empty(), "{:?}", &errs[..errs.len().min(3)]);
+    assert_eq!(recs.len() as u64, s.radar_plots);
+    let mut sics = std::collections::BTreeSet::new();
+    for r in &recs {
+        let p = Cat048Plot::from_record(r).unwrap();
+        assert!(p.rho_nm.unwrap() > 0.0 && p.time_of_day.is_some());
+        sics.insert(p.sic);
+    }
+    assert_eq!(sics.len(), 5, "one recording of all radars");
+}
+
+#[test]
+fn cat021_and_sbs_decode() {
+    let (dir, s) = default_run();
+    let data = std::fs::read(dir.join("adsb.cat021")).unwrap();
+    let mut n = 0u64;
+    for r in BlockStream::new(&data, 0) {
+        let r = r.unwrap();
+        let rep = Cat021Report::from_record(&r).unwrap();
+        let (lat, lon) = rep.lat_lon_deg.unwrap();
+        assert!((lat - 10.0).abs() < 5.0 && (lon + 30.0).abs() < 5.0);
+        n += 1;
+    }
+    assert_eq!(n, s.adsb_reports);
+    let text = std::fs::read_to_string(dir.join("adsb.sbs")).unwrap();
+    let mut lines = 0u64;
+    for l in text.lines() {
+        let m = tessera_feeds::sbs::parse_line(l).unwrap().unwrap();
+        if m.transmission_type == 3 {
+            assert!(m.lat.is_some() && m.altitude.is_some());
+        }
+        lines += 1;
+    }
+    assert_eq!(lines, s.sbs_lines);
+}
+
+#[test]
+fn scenario_file_reads_and_matches_truth() {
+    let (dir, s) = default_run();
+    let sc = Scenario::read(&dir.join("scenario.jsonl")).unwrap();
+    assert_eq!(sc.frames.len() as u64, s.scenario_frames);
+    assert_eq!(sc.header.dim, 3);
+    // Detections of a target lie near its truth at the frame time.
+    let mut checked = 0;
+    for f in sc.frames.iter().take(40) {
+        let r = sc.header.radars.iter().find(|r| r.id == f.radar).unwrap();
+        for (z, id) in f.detections.iter().zip(&f.truth_ids) {
+            if *id < 0 {
+                continue;
+            }
+            let t = sc
+                .truths
+                .iter()
+                .find(|t| t.t_us == f.t_us && t.id == *id)
+                .unwrap();
+            let (el, b, rg) = (z[0], z[1], z[2]);
+            let x = r.position[0] + rg * el.cos() * b.cos();
+            let y = r.position[1] + rg * el.cos() * b.sin();
+            let d = (x - t.state[0]).hypot(y - t.state[2]);
+            assert!(d < 0.02 * rg + 500.0, "det {d} m from truth at {rg} m");
+            checked += 1;
+        }
+    }
+    assert!(checked > 100);
+}
+
+#[test]
+fn same_scenario_gives_byte_identical_outputs() {
+    let mut c = default_world();
+    c.scenario.duration_s = 60.0;
+    let (a, b) = (tmp("det-a"), tmp("det-b"));
+    simulate(&c, &a).unwrap();
+    simulate(&c, &b).unwrap();
+    for f in [
+        "truth.jsonl",
+        "scenario.jsonl",
+        "radars.cat048",
+        "adsb.cat021",
+        "adsb.sbs",
+        "cues.jsonl",
+        "engagements.jsonl",
+        "summary.json",
+    ] {
+        let (x, y) = (
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+        );
+        assert!(x == y, "{f} differs");
+    }
+    c.scenario.seed += 1;
+    let d = tmp("det-c");
+    simulate(&c, &d).unwrap();
+    assert_ne!(
+        std::fs::read(a.join("radars.cat048")).unwrap(),
+        std::fs::read(d.join("radars.cat048")).unwrap()
+    );
+}
+
+fn bad(edit: impl Fn(&str) -> String) -> ConfigError {
+    let text = edit(tessera_sim::world::DEFAULT_TOML);
+    let dir = tmp("bad");
+    let path = dir.join("bad.toml");
+    std::fs::write(&path, &text).unwrap();
+    let e = WorldConfig::from_file(&path).unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("bad.toml"), "{msg}");
+    assert!(msg.contains(&format!(":{}:", e.line())), "{msg}");
+    e
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn unknown_key_is_named_with_its_line() {
+    let e = bad(|t| {
+        t.replace(
+            "rotation_period_s = 4.0\nstart_azimuth_deg = 90.0",
+            "rotation_period_s = 4.0\nspin_rate = 3.0",
+        )
+    });
+    let text = tessera_sim::world::DEFAULT_TOML.replace(
+        "rotation_period_s = 4.0\nstart_azimuth_deg = 90.0",
+        "rotation_period_s = 4.0\nspin_rate = 3.0",
+    );
+    assert_eq!(e.key(), Some("spin_rate"), "{e}");
+    assert_eq!(e.line(), line_of(&text, "spin_rate"), "{e}");
+}
+
+#[test]
+fn negative_rotation_period_is_named_with_its_line() {
+    let from = "rotation_period_s = 2.0";
+    let e = bad(|t| t.replace(from, "rotation_period_s = -2.0"));
+    let text = tessera_sim::world::DEFAULT_TOML.replace(from, "rotation_period_s = -2.0");
+    assert_eq!(e.key(), Some("rotation_period_s"), "{e}");
+    assert_eq!(e.line(), line_of(&text, "rotation_period_s = -2.0"), "{e}");
+}
+
+#[test]
+fn sensor_below_ground_is_named_with_its_line() {
+    let from = "position_m = [30000.0, 0.0, 80.0]";
+    let to = "position_m = [30000.0, 0.0, -80.0]";
+    let e = bad(|t| t.replace(from, to));
+    let text = tessera_sim::world::DEFAULT_TOML.replace(from, to);
+    assert_eq!(e.key(), Some("position_m"), "{e}");
+    assert_eq!(e.line(), line_of(&text, to), "{e}");
+    assert!(e.to_string().contains("below ground"), "{e}");
+}
+
+#[test]
+fn threat_without_target_is_named_with_its_line() {
+    let from = "name = \"OWA\"\nclass = \"drone\"\ntarget = \"Fuel Depot\"\n";
+    let to = "name = \"OWA\"\nclass = \"drone\"\n";
+    let e = bad(|t| t.replace(from, to));
+    let text = tessera_sim::world::DEFAULT_TOML.replace(from, to);
+    assert_eq!(e.key(), Some("target"), "{e}");
+    assert_eq!(e.line(), line_of(&text, "name = \"OWA\""), "{e}");
+    assert!(e.to_string().contains("no target"), "{e}");
+}
+
+#[test]
+fn syntax_errors_and_bad_types_are_located() {
+    let e = bad(|t| t.replace("seed = 20240101", "seed = \"x\""));
+    assert_eq!(
+        e.line(),
+        line_of(tessera_sim::world::DEFAULT_TOML, "seed = 20240101"),
+        "{e}"
+    );
+    assert_eq!(e.key(), Some("seed"), "{e}");
+    let e = bad(|t| t.replace("[[sensor]]\nid = 3", "[[sensor]\nid = 3"));
+    assert_eq!(
+        e.line(),
+        line_of(tessera_sim::world::DEFAULT_TOML, "id = 3") - 1,
+        "{e}"
+    );
+    let e = bad(|t| t.replace("inventory = 6", "inventory = -6"));
+    assert!(e.to_string().contains("inventory"), "{e}");
+}
+
+#[test]
+fn scale_scenario_with_ten_thousand_targets() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/scale-10k.toml"),
+    )
+    .unwrap();
+    let mut c = WorldConfig::from_toml_str(&text, Path::new("scale-10k.toml")).unwrap();
+    c.scenario.duration_s = 8.0;
+    let dir = tmp("scale");
+    let s = simulate(&c, &dir).unwrap();
+    assert!(s.max_alive >= 10_000, "{s:#?}");
+    let sc = Scenario::read(&dir.join("scenario.jsonl")).unwrap();
+    let dets: usize = sc.frames.iter().map(|f| f.detections.len()).sum();
+    assert!(dets > 5_000, "detections {dets}");
+}
+
+/// The reference decoder (`asterix_decoder` 0.7.11 from PyPI, venv made by .ci/install-tools).
+#[test]
+fn cat048_and_cat021_decode_with_the_reference_decoder() {
+    let py = std::env::var("HOME")
+        .map(|h| PathBuf::from(h).join(".cache/tessera-asterix-venv/bin/python"))
+        .unwrap_or_default();
+    if !py.exists() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{} missing: run .ci/install-tools", py.display());
+        }
+        eprintln!(
+            "SKIPPED: reference decoder not installed ({})",
+            py.display()
+        );
+        return;
+    }
+    let mut c = default_world();
+    c.scenario.duration_s = 60.0;
+    let dir = tmp("reference");
+    let s = simulate(&c, &dir).unwrap();
+    let script = r#"
+import sys, asterix
+for path in sys.argv[1:]:
+    data = open(path, 'rb').read()
+    recs = asterix.parse(data)
+    bad = [r for r in recs if r.get('category') not in (21, 48)]
+    print(len(recs), len(bad))
+"#;
+    let out = std::process::Command::new(&py)
+        .arg("-c")
+        .arg(script)
+        .arg(dir.join("radars.cat048"))
+        .arg(dir.join("adsb.cat021"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let counts: Vec<Vec<u64>> = text
+        .lines()
+        .map(|l| l.split_whitespace().map(|x| x.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(counts[0], vec![s.radar_plots, 0], "{text}");
+    assert_eq!(counts[1], vec![s.adsb_reports, 0], "{text}");
+}
