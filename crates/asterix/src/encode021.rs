@@ -139,7 +139,10 @@ impl Cat021Report {
         }
         if let Some((gs, ta)) = self.ground_vector {
             let g = l.gs.to_raw(gs, "I021/160 GS")?;
-            let t = l.ta.to_raw(ta.rem_euclid(360.0), "I021/160 TA")? & 0xffff;
+            // Wrap so that an angle just below 360° rounding up to 2¹⁶ LSB becomes 0.
+            let lsb = 360.0 / 65_536.0;
+            let ta = ((ta.rem_euclid(360.0) / lsb).round() % 65_536.0) * lsb;
+            let t = l.ta.to_raw(ta, "I021/160 TA")?;
             w.fixed(frn(s, "160"), 4, |b| {
                 l.gs.put(b, g);
                 l.ta.put(b, t);
@@ -240,6 +243,16 @@ mod tests {
             let (gs, ta) = a.ground_vector.unwrap();
             assert!((gs - 0.125).abs() < 1e-4 && (ta - 271.5).abs() < 0.01);
         }
+    }
+
+    #[test]
+    fn track_angle_just_below_360_wraps_to_0() {
+        let mut r = report(4);
+        r.ground_vector = Some((0.1, 359.9999));
+        let block = encode_cat021(&[r]).unwrap();
+        let b = decode_block(&block).unwrap();
+        let back = Cat021Report::from_record(&b.records[0]).unwrap();
+        assert_eq!(back.ground_vector.unwrap().1, 0.0);
     }
 
     #[test]

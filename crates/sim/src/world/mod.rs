@@ -131,6 +131,13 @@ fn bearing_of(azimuth: f64) -> f64 {
     kinematics::wrap_pi(std::f64::consts::FRAC_PI_2 - azimuth)
 }
 
+/// An azimuth in [0, 360) rounded to the 360/2¹⁶ ° LSB of I048/040, wrapping 360 to 0 (the
+/// encoder rejects a value that rounds up to 2¹⁶).
+fn azimuth_lsb(deg: f64) -> f64 {
+    let lsb = 360.0 / 65_536.0;
+    ((deg.rem_euclid(360.0) / lsb).round() as u32 % 65_536) as f64 * lsb
+}
+
 /// One snapshot frame: time, radar index, detections `[el, bearing, range]` with truth ids.
 type Snapshot = (f64, usize, Vec<([f64; 3], i64)>);
 
@@ -323,7 +330,7 @@ pub fn simulate(config: &WorldConfig, out_dir: &Path) -> Result<SimSummary, SimE
                             (true, true) => 7,
                         }),
                         rho_nm: Some((m.range / M_PER_NM).min(255.99)),
-                        theta_deg: Some(m.azimuth.to_degrees()),
+                        theta_deg: Some(azimuth_lsb(m.azimuth.to_degrees())),
                         ..Default::default()
                     };
                     if ssr && let Some(c) = coop {
@@ -348,7 +355,7 @@ pub fn simulate(config: &WorldConfig, out_dir: &Path) -> Result<SimSummary, SimE
                         time_of_day: Some(epoch.time_of_day(t + d / radar.omega())),
                         report_type: Some(1),
                         rho_nm: Some((rae.range / M_PER_NM).min(255.99)),
-                        theta_deg: Some(rae.azimuth.to_degrees()),
+                        theta_deg: Some(azimuth_lsb(rae.azimuth.to_degrees())),
                         ..Default::default()
                     });
                     sum.false_plots += 1;
