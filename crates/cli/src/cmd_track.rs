@@ -137,7 +137,13 @@ pub fn run_track(
         let t_us = scan.time.micros();
         let sw = Stopwatch::start();
         let report = tracker.process(scan);
-        let confirmed = tracker.confirmed_tracks();
+        // The full picture is only materialised when it is written out; a live system publishes
+        // the updated tracks (deltas) instead.
+        let confirmed = if out.is_some() {
+            tracker.confirmed_tracks()
+        } else {
+            Vec::new()
+        };
         let (c, w) = (sw.cpu_s(), sw.wall_s());
         loop_cpu += c;
         loop_wall += w;

@@ -414,9 +414,18 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
             .collect();
         let max_meas_var = converted.iter().map(|c| c.1).fold(0.0, f64::max);
         let g_max = self.gate.threshold(3);
+        // Cells sized by the typical report accuracy; queries use the worst one, and each
+        // candidate is then screened with its own accuracy before any innovation is computed.
+        let mut vars: Vec<f64> = converted.iter().map(|c| c.1).collect();
+        let typical_var = if vars.is_empty() {
+            0.0
+        } else {
+            let mid = vars.len() / 2;
+            *vars.select_nth_unstable_by(mid, f64::total_cmp).1
+        };
         self.pregate.rebuild(
             converted.iter().map(|c| c.0),
-            (g_max * max_meas_var).sqrt().max(1000.0),
+            (g_max * typical_var).sqrt().max(1000.0),
         );
 
         // Clutter density in each report's own measurement space.
@@ -437,13 +446,20 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
             if failed.contains(&i) {
                 continue;
             }
-            let radius = (g_max * (rec.state.position_cov().trace() + max_meas_var)).sqrt();
+            let track_var = rec.state.position_cov().trace();
+            let radius = (g_max * (track_var + max_meas_var)).sqrt();
             let pos = rec.state.position();
             let confirmed = rec.is_confirmed();
             candidates.clear();
             self.pregate.within(&pos, radius, |j| candidates.push(j));
             candidates.sort_unstable();
             for &j in &candidates {
+                // Necessary condition for the Mahalanobis gate: eᵀS⁻¹e ≥ |e|²/trace(S), with
+                // S ≈ P + R in Cartesian terms.
+                let (p_j, var_j) = converted[j];
+                if (p_j - pos).norm_squared() > g_max * (track_var + var_j) {
+                    continue;
+                }
                 let Ok(inn) = self.updater.innovate(&rec.state, &models[j]) else {
                     continue;
                 };
