@@ -5,6 +5,8 @@ pub mod cmd_bench;
 pub mod cmd_decode;
 pub mod cmd_eval;
 pub mod cmd_run;
+pub mod cmd_simulate;
 pub mod cmd_track;
+pub mod cmd_wta;
 pub mod cputime;
 pub mod scan_builder;

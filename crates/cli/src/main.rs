@@ -1,6 +1,6 @@
 //! The `tessera` binary: command-line front end of the Tessera engine.
 
-use tessera_cli::{cmd_bench, cmd_decode, cmd_eval, cmd_run, cmd_track};
+use tessera_cli::{cmd_bench, cmd_decode, cmd_eval, cmd_run, cmd_simulate, cmd_track, cmd_wta};
 use tessera_sim::{RadarScenarioParams, generate};
 
 use anyhow::{Context, Result};
@@ -74,9 +74,24 @@ enum Command {
     },
     /// Print the default tracker configuration as TOML (every key, with its default).
     DefaultConfig,
-    /// Generate scenarios.
+    /// The scenario simulator: with no subcommand, runs a TOML scenario (the embedded default
+    /// "Coastal Sector" when `--scenario` is omitted) and writes truth, the CAT048 recording of
+    /// all radars, CAT021 and SBS ADS-B, the scenario JSON lines, cues and engagement events
+    /// into `--output DIR`.
+    #[command(args_conflicts_with_subcommands = true)]
+    Simulate {
+        #[command(subcommand)]
+        kind: Option<SimulateCommand>,
+        /// Scenario file (TOML); the embedded default when omitted.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Output directory.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Weapon-target assignment.
     #[command(subcommand)]
-    Simulate(SimulateCommand),
+    Wta(WtaCommand),
     /// Benchmarks (results belong in docs/benchmarks.md with the command line).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -128,6 +143,18 @@ enum SimulateCommand {
         seed: u64,
         #[arg(long)]
         output: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum WtaCommand {
+    /// Solve a static WTA instance (formats.md schema); prints one JSON line with `value`,
+    /// `assignment`, `lower_bound` and `solve_ms`.
+    Solve {
+        instance: PathBuf,
+        /// Wall-clock budget; the best plan and a valid lower bound are returned when it ends.
+        #[arg(long)]
+        time_limit_ms: Option<u64>,
     },
 }
 
@@ -264,19 +291,23 @@ fn main() -> Result<()> {
                 toml::to_string(&tessera_track::TrackerConfig::default())?
             );
         }
-        Command::Simulate(SimulateCommand::Radar {
-            targets,
-            radars,
-            scans,
-            seed,
-            dim,
-            scan_period,
-            pd,
-            clutter,
-            turn_frac,
-            max_turn_rate,
-            output,
-        }) => {
+        Command::Simulate {
+            kind:
+                Some(SimulateCommand::Radar {
+                    targets,
+                    radars,
+                    scans,
+                    seed,
+                    dim,
+                    scan_period,
+                    pd,
+                    clutter,
+                    turn_frac,
+                    max_turn_rate,
+                    output,
+                }),
+            ..
+        } => {
             anyhow::ensure!(dim == 2 || dim == 3, "--dim must be 2 or 3");
             anyhow::ensure!(pd > 0.0 && pd <= 1.0, "--pd must be in (0, 1]");
             anyhow::ensure!(
@@ -302,12 +333,30 @@ fn main() -> Result<()> {
             };
             generate(&params).write(&output)?;
         }
-        Command::Simulate(SimulateCommand::Traffic { csv, seed, output }) => {
+        Command::Simulate {
+            kind: Some(SimulateCommand::Traffic { csv, seed, output }),
+            ..
+        } => {
             let mut params = tessera_sim::traffic::TrafficParams::paris(csv);
             params.seed = seed;
             let (scenario, cleaning) = tessera_sim::traffic::traffic_scenario(&params)?;
             eprintln!("{cleaning:?}");
             scenario.write(&output)?;
+        }
+        Command::Simulate {
+            kind: None,
+            scenario,
+            output,
+        } => {
+            let output = output.context("--output DIR is required")?;
+            cmd_simulate::run_simulate(scenario.as_deref(), &output)?;
+        }
+        Command::Wta(WtaCommand::Solve {
+            instance,
+            time_limit_ms,
+        }) => {
+            let mut out = std::io::stdout().lock();
+            cmd_wta::run_wta_solve(&instance, time_limit_ms, &mut out)?;
         }
         Command::Bench(BenchCommand::Track {
             input,

@@ -1,8 +1,6 @@
-//! Compiles and exercises the CLI module `crates/cli/src/cmd_wta.rs` from here, so it is tested
-//! even before the binary wires it in.
+//! `tessera wta solve`: one JSON line on a peer instance, and clear errors on bad input.
 
-#[path = "../../cli/src/cmd_wta.rs"]
-mod cmd_wta;
+use tessera_cli::cmd_wta;
 
 use std::path::PathBuf;
 
