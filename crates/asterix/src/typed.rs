@@ -234,7 +234,22 @@ pub struct Cat048Plot {
     pub tentative: Option<bool>,
     /// Comm-B registers (I048/250).
     pub bds: Vec<MbData>,
+    /// Height measured by a 3D radar, ft (I048/110; ±204,800 ft).
+    pub height_3d_ft: Option<f64>,
+    /// Elevation of the plot measured by a 3D radar, degrees, carried in the SP field with
+    /// the Tessera layout [`SP_ELEVATION_LEN`] (see [`Cat048Plot::sp_elevation`]).
+    pub elevation_deg: Option<f64>,
 }
+
+/// Length of the Tessera SP (special purpose) field of CAT048: one length octet (= 4), one tag
+/// octet [`SP_TAG_ELEVATION`], then the elevation as a 16-bit two's-complement number with an LSB
+/// of 180/2¹⁵ degrees (range −90° … +90°). Other decoders skip it, as the SP field is meant to be
+/// skipped by whoever does not know its content; Tessera's 3D radars put the elevation there
+/// because I048/110 cannot carry heights above 62.4 km (ballistic midcourse).
+pub const SP_ELEVATION_LEN: usize = 4;
+/// The tag octet of the Tessera SP elevation.
+pub const SP_TAG_ELEVATION: u8 = 0xE1;
+const SP_ELEVATION_LSB_DEG: f64 = 180.0 / 32768.0;
 
 struct L048 {
     spec: &'static CategorySpec,
@@ -257,6 +272,7 @@ struct L048 {
     gsp: FieldRef,
     hdg: FieldRef,
     cnf: FieldRef,
+    h3d: FieldRef,
     frn250: usize,
 }
 
@@ -286,6 +302,7 @@ fn l048() -> &'static L048 {
             gsp: r("200", "GSP"),
             hdg: r("200", "HDG"),
             cnf: r("170", "CNF"),
+            h3d: r("110", "3DH"),
             frn250: s.item("250").map_or(usize::MAX, |(f, _)| f),
         }
     })
@@ -335,6 +352,8 @@ impl Cat048Plot {
             velocity: l.gsp.value(rec).zip(l.hdg.value(rec)),
             tentative: l.cnf.raw(rec).map(|v| v == 1),
             bds: mb_list(rec, l.frn250),
+            height_3d_ft: l.h3d.value(rec),
+            elevation_deg: rec.item("SP").and_then(Cat048Plot::sp_elevation),
         })
         .map(|mut p| {
             // V bit of I048/090 is informative only; keep FL even when not validated.
@@ -428,6 +447,17 @@ fn fixed_len(spec: &CategorySpec, id: &str) -> usize {
 }
 
 impl Cat048Plot {
+    /// The elevation carried by a Tessera SP field (`sp` = the field's bytes, length octet
+    /// included); `None` for any other SP content.
+    pub fn sp_elevation(sp: &[u8]) -> Option<f64> {
+        match sp {
+            [4, SP_TAG_ELEVATION, hi, lo] => {
+                Some(f64::from(i16::from_be_bytes([*hi, *lo])) * SP_ELEVATION_LSB_DEG)
+            }
+            _ => None,
+        }
+    }
+
     /// Appends this plot as one CAT048 record to `out`.
     pub fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let l = l048();
@@ -505,6 +535,18 @@ impl Cat048Plot {
         }
         if let Some(t) = self.tentative {
             w.fixed(frn_of(s, "170"), 1, |b| l.cnf.put(b, u64::from(t)));
+        }
+        if let Some(h) = self.height_3d_ft {
+            let raw = l.h3d.to_raw(h, "I048/110")?;
+            w.fixed(frn_of(s, "110"), 2, |b| l.h3d.put(b, raw));
+        }
+        if let Some(e) = self.elevation_deg {
+            if !(e.is_finite() && (-90.0..=90.0).contains(&e)) {
+                return Err(EncodeError::OutOfRange("SP elevation"));
+            }
+            let raw = (e / SP_ELEVATION_LSB_DEG).round().clamp(-32768.0, 32767.0) as i16;
+            let [hi, lo] = raw.to_be_bytes();
+            w.bytes(frn_of(s, "SP"), &[4, SP_TAG_ELEVATION, hi, lo]);
         }
         w.finish();
         Ok(())

@@ -29,6 +29,8 @@ fn plot(i: u32) -> Cat048Plot {
             mb: [0xC0, 0x78, 0x00, 0x31, 0xBC, 0x00, 0x00],
             register: 0x40,
         }],
+        height_3d_ft: Some(35025.0),
+        elevation_deg: Some(12.3046875),
     }
 }
 

@@ -308,11 +308,45 @@ impl SensorRegistry {
         }
         let range_m = rho * NM;
         let azimuth_rad = theta.to_radians().rem_euclid(std::f64::consts::TAU);
-        let height_m = match plot.flight_level {
-            Some(fl) if fl.is_finite() && (-12.0..=1270.0).contains(&fl) => {
-                radar.system_height(range_m, azimuth_rad, fl * 100.0 * FT)?
+        let three_d = radar.cfg.kind == SensorKind::Radar3d;
+        // A 3D radar's own elevation (Tessera SP field) makes a full 3D polar measurement.
+        if let Some(el) = plot.elevation_deg.filter(|_| three_d) {
+            if !el.is_finite() || !(-90.0..=90.0).contains(&el) {
+                return Err(IngestError::InvalidValue {
+                    what: "SP elevation (deg)",
+                    value: el,
+                });
             }
-            _ => None,
+            let m = Measurement {
+                time,
+                site: radar.site,
+                observation: Observation::Polar3 {
+                    range_m,
+                    azimuth_rad,
+                    elevation_rad: el.to_radians(),
+                    sigma_range_m: radar.cfg.sigma_range_m,
+                    sigma_azimuth_rad: radar.cfg.sigma_azimuth_rad,
+                    sigma_elevation_rad: radar.cfg.sigma_elevation_rad,
+                },
+            };
+            m.validate()?;
+            return Ok(m);
+        }
+        // Otherwise the Mode C height (barometric, cooperative targets), then the 3D radar's
+        // measured height (I048/110, geometric) with the sigma its elevation accuracy implies.
+        let (height_m, sigma_height_m) = match (plot.flight_level, plot.height_3d_ft) {
+            (Some(fl), _) if fl.is_finite() && (-12.0..=1270.0).contains(&fl) => (
+                radar.system_height(range_m, azimuth_rad, fl * 100.0 * FT)?,
+                radar.cfg.sigma_height_m,
+            ),
+            (_, Some(h)) if three_d && h.is_finite() && h.abs() <= 204_800.0 => (
+                radar.system_height(range_m, azimuth_rad, h * FT)?,
+                radar
+                    .cfg
+                    .sigma_height_m
+                    .max(range_m * radar.cfg.sigma_elevation_rad),
+            ),
+            _ => (None, radar.cfg.sigma_height_m),
         };
         let m = Measurement {
             time,
@@ -323,7 +357,7 @@ impl SensorRegistry {
                 sigma_range_m: radar.cfg.sigma_range_m,
                 sigma_azimuth_rad: radar.cfg.sigma_azimuth_rad,
                 height_m,
-                sigma_height_m: radar.cfg.sigma_height_m,
+                sigma_height_m,
             },
         };
         m.validate()?;
@@ -576,6 +610,72 @@ mod tests {
             assert!((azimuth_rad - az).abs() < 1e-12);
             assert!((z - p.z).abs() < 0.01, "{lat} {lon}: {z} vs {}", p.z);
         }
+    }
+
+    #[test]
+    fn three_d_plot_with_sp_elevation_lands_on_the_target() {
+        // A 3D radar: a CAT048 plot carrying the Tessera SP elevation becomes a Polar3
+        // measurement whose position estimate is the target; I048/110 alone gives a Polar2
+        // with that geometric height; a 2D radar ignores both.
+        let mut r = registry();
+        r.add_radar(RadarSite {
+            id: SensorId(2),
+            sac: 1,
+            sic: 3,
+            location: Geodetic::from_degrees(45.2, 16.3, 20.0).unwrap(),
+            kind: SensorKind::Radar3d,
+            sigma_range_m: 40.0,
+            sigma_azimuth_rad: 0.003,
+            sigma_elevation_rad: 0.004,
+            sigma_height_m: 100.0,
+        })
+        .unwrap();
+        let site = r.site(SensorId(2)).unwrap();
+        let radar = r.radars.iter().find(|x| x.cfg.id == SensorId(2)).unwrap();
+        for (lat, lon, h) in [
+            (45.9, 17.0, 70_000.0),
+            (44.6, 16.0, 5.0),
+            (45.5, 15.1, 9000.0),
+        ] {
+            let target = Geodetic::from_degrees(lat, lon, h).unwrap();
+            let p = r.system().geodetic_to_enu(&target).raw();
+            let local = radar.ltp.geodetic_to_enu(&target).raw();
+            let az = local.x.atan2(local.y).rem_euclid(std::f64::consts::TAU);
+            let el = local.z.atan2(local.x.hypot(local.y));
+            let mut pl = plot(local.norm() / NM, az.to_degrees(), None);
+            pl.sic = 3;
+            pl.elevation_deg = Some(el.to_degrees());
+            let m = r.plot(&pl, 0).unwrap();
+            assert!(matches!(m.observation, Observation::Polar3 { .. }));
+            let d = (m.position_estimate() - p).norm();
+            assert!(
+                d < 0.01 * local.norm() * 1e-3 + 1.0,
+                "{lat} {lon} {h}: {d} m"
+            );
+            assert!((site.to_system(&site.to_site(&p)) - p).norm() < 1e-6);
+            if h < 60_000.0 {
+                pl.elevation_deg = None;
+                pl.height_3d_ft = Some(h / FT);
+                let m = r.plot(&pl, 0).unwrap();
+                let Observation::Polar2 {
+                    height_m: Some(z),
+                    sigma_height_m,
+                    ..
+                } = m.observation
+                else {
+                    panic!("no 3D height");
+                };
+                assert!((z - p.z).abs() < 0.05, "{z} vs {}", p.z);
+                assert!(sigma_height_m >= local.norm() * 0.004 - 1e-9);
+            }
+        }
+        // The 2D radar ignores an elevation.
+        let mut pl = plot(50.0, 10.0, None);
+        pl.elevation_deg = Some(3.0);
+        assert!(matches!(
+            r.plot(&pl, 0).unwrap().observation,
+            Observation::Polar2 { height_m: None, .. }
+        ));
     }
 
     #[test]
