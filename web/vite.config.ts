@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 // The Rust build calls `npm run build -- --outDir SOMEDIR --emptyOutDir`; the CLI flags
@@ -7,6 +8,12 @@ const mock = process.env.TESSERA_DEV_API ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
   base: './',
+  resolve: {
+    alias: {
+      // milsymbol's ES entry with one module per symbol set (see src/milsymbol-lean.d.ts)
+      'milsymbol-lean': fileURLToPath(new URL('./node_modules/milsymbol/index.mjs', import.meta.url)),
+    },
+  },
   build: {
     outDir: 'dist',
     target: 'es2022',
