@@ -13,6 +13,7 @@
 // TESSERA_<ROLE>_PASS (the e2e script's variables), else random ones printed once on stdout.
 // Other knobs: MOCK_HOST (127.0.0.1), MOCK_SPEED (1), MOCK_SEED, MOCK_GAP_EVERY=N (skip a
 // delta version every N ticks to exercise the page's resync), MOCK_CIVIL (190).
+// Mock-only endpoint: POST /api/_mock/drop-streams (admin) cuts every WebSocket.
 
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -784,7 +785,7 @@ async function handle(req, res) {
     return send(res, 200, { token, username: u.username, role: u.role, expires_in_s: 43200 });
   }
   const isPost = method === 'POST';
-  const need = isPost && p !== '/api/logout' ? (p === '/api/control' || p === '/api/users' ? 'admin' : 'operator') : p === '/api/users' ? 'admin' : 'observer';
+  const need = isPost && p !== '/api/logout' ? (p === '/api/control' || p === '/api/users' || p.startsWith('/api/_mock/') ? 'admin' : 'operator') : p === '/api/users' ? 'admin' : 'observer';
   const who = auth(req, res, need);
   if (!who) return;
 
@@ -851,6 +852,12 @@ async function handle(req, res) {
     if (!b.username || !b.password || !ROLE_LEVEL[b.role]) return err(res, 400, 'username, password and role are required');
     users.set(b.username, { username: b.username, password: b.password, role: b.role });
     return send(res, 200, { username: b.username, role: b.role });
+  }
+  // mock only: cut every stream connection (tests the page's reconnect and resync)
+  if (p === '/api/_mock/drop-streams' && isPost) {
+    const n = clients.size;
+    for (const ws of clients) ws.terminate();
+    return send(res, 200, { dropped: n });
   }
   if (p === '/api/openapi.json') return send(res, 200, { openapi: '3.0.0', info: { title: 'Tessera mock', version: '0' }, paths: {} });
   return err(res, 404, `no such endpoint: ${method} ${p}`);

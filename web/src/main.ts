@@ -25,7 +25,7 @@ let selected: number | null = null;
 let shownAt = 0;
 let range: HistoryRange | null = null;
 
-const replay = { t: 0, playing: false, rate: 1, timer: null as ReturnType<typeof setTimeout> | null, seq: 0 };
+const replay = { t: 0, playing: false, rate: 1, timer: null as ReturnType<typeof setTimeout> | null, seq: 0, playFrom: 0, playWall: 0 };
 
 // ------------------------------------------------------------------ components
 const mapView = new MapView($('map'));
@@ -41,7 +41,7 @@ const panel = new EngagementPanel($('recs'), $('history'), $('panel-error'), $('
   approve: async (id) => applyDecision(await api.approve(id)),
   reject: async (id, reason) => applyDecision(await api.reject(id, reason)),
   selectTrack: (id) => select(id, true),
-  focusEngagement: (id) => mapView.focus(id),
+  focusEngagement: (id, fly) => mapView.focus(id, fly),
 });
 renderLegend($('legend'));
 renderLayerToggles($('layer-toggles'), mapView.layers, (l) => mapView.setLayers(l));
@@ -260,13 +260,17 @@ function stopPlaying(): void {
   renderTimeline();
 }
 
+/**
+ * Play forward at `replay.rate`: the target time follows the wall clock from where play
+ * started, so a slow server or page skips frames instead of playing slower than asked.
+ */
 function playStep(): void {
   if (!replay.playing || mode !== 'replay') return;
   const step = range?.step_s || 1;
-  const intervalMs = Math.max(250, (1000 * step) / replay.rate);
   const started = performance.now();
-  const advance = Math.max(step, Math.round((replay.rate * intervalMs) / 1000 / step) * step);
-  const next = replay.t + advance;
+  const elapsed = (started - replay.playWall) / 1000;
+  const target = replay.playFrom + Math.floor((replay.rate * elapsed) / step) * step;
+  const next = Math.max(replay.t + step, target);
   const go = async () => {
     if (range && next > range.end_t_s) await refreshRange();
     if (range && next > range.end_t_s) {
@@ -276,10 +280,19 @@ function playStep(): void {
     }
     await showAt(next);
     if (!replay.playing) return;
-    const wait = Math.max(0, intervalMs - (performance.now() - started));
-    replay.timer = setTimeout(playStep, wait);
+    // next frame when the target time moves on by one step (at least 4 frames a second max)
+    const wait = Math.max(250, (1000 * step) / replay.rate) - (performance.now() - started);
+    replay.timer = setTimeout(playStep, Math.max(0, wait));
   };
   void go();
+}
+
+function startPlaying(): void {
+  replay.playing = true;
+  replay.playFrom = replay.t;
+  replay.playWall = performance.now();
+  renderTimeline();
+  playStep();
 }
 
 $('replay-play').addEventListener('click', async () => {
@@ -290,14 +303,16 @@ $('replay-play').addEventListener('click', async () => {
     const t = range ? Math.max(range.start_t_s, range.end_t_s - 60) : 0;
     await enterReplay(t);
   }
-  replay.playing = true;
-  renderTimeline();
-  playStep();
+  startPlaying();
 });
 for (const b of document.querySelectorAll<HTMLButtonElement>('[data-rate]')) {
   b.addEventListener('click', () => {
     replay.rate = Number(b.dataset.rate);
-    renderTimeline();
+    if (replay.playing) {
+      // restart the clock from the picture shown, at the new rate
+      if (replay.timer) clearTimeout(replay.timer);
+      startPlaying();
+    } else renderTimeline();
   });
 }
 

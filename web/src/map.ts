@@ -225,10 +225,11 @@ export class MapView {
     this.drawOverlay();
   }
 
-  focus(engagementId: number | null): void {
+  focus(engagementId: number | null, fly = false): void {
     this.focusEngagement = engagementId;
     if (this.picture) this.updateEngagements(this.picture);
-    if (engagementId !== null && this.picture) {
+    this.drawOverlay();
+    if (fly && engagementId !== null && this.picture) {
       const e = this.picture.engagements.get(engagementId);
       if (e?.intercept) {
         const l = this.picture.launchers.get(e.launcher);
@@ -323,7 +324,7 @@ export class MapView {
         properties: {
           id: t.id,
           sidc,
-          opacity: t.status === 'coasting' ? 0.45 : t.status === 'tentative' ? 0.7 : 1,
+          opacity: (t.status === 'coasting' ? 0.45 : t.status === 'tentative' ? 0.7 : 1) * (t.identity === 'neutral' ? 0.8 : 1),
           z: hostile ? 2 : t.identity === 'neutral' ? 0 : 1,
         },
         geometry: { type: 'Point', coordinates: [t.lon_deg, t.lat_deg] },

@@ -12,7 +12,8 @@ export interface EngagementActions {
   approve(id: number): Promise<Engagement>;
   reject(id: number, reason: string): Promise<Engagement>;
   selectTrack(id: number): void;
-  focusEngagement(id: number | null): void;
+  /** highlight an engagement on the map; `fly` also moves the camera to it */
+  focusEngagement(id: number | null, fly: boolean): void;
 }
 
 interface Card {
@@ -143,14 +144,14 @@ export class EngagementPanel {
     el.dataset.testid = 'recommendation-card';
     el.dataset.engagementId = String(e.id);
     el.innerHTML = `
-      <div class="row1"><span class="rank"></span><span class="eid"></span><span class="tgt"></span><span class="asset"></span></div>
+      <div class="row1"><span class="rank"></span><span class="eid"></span><span class="tgt"></span><span class="asset"></span><span class="countdown"></span></div>
       <div class="row2"></div>
       <div class="window"><i></i></div>
-      <div class="row3"><span class="countdown"></span><span class="ttg"></span></div>
       <div class="actions">
-        <button type="button" class="approve" data-testid="approve-button">Approve</button>
-        <button type="button" class="reject" data-testid="reject-button">Reject</button>
+        <span class="ttg"></span>
         <button type="button" class="why" data-testid="reasons-toggle"></button>
+        <button type="button" class="reject" data-testid="reject-button">Reject</button>
+        <button type="button" class="approve" data-testid="approve-button">Approve</button>
       </div>
       <div class="reject-form" hidden>
         <input type="text" maxlength="500" placeholder="reason (required)" data-testid="reject-reason" />
@@ -193,8 +194,10 @@ export class EngagementPanel {
       const eng = this.picture?.engagements.get(e.id);
       if (eng) this.actions.selectTrack(eng.track);
     });
-    el.addEventListener('mouseenter', () => this.actions.focusEngagement(e.id));
-    el.addEventListener('mouseleave', () => this.actions.focusEngagement(null));
+    el.addEventListener('mouseenter', () => this.actions.focusEngagement(e.id, false));
+    el.addEventListener('mouseleave', () => this.actions.focusEngagement(null, false));
+    q('.eid').addEventListener('click', () => this.actions.focusEngagement(e.id, true));
+    q('.eid').title = 'show launcher, intercept point and track on the map';
     return c;
   }
 
