@@ -21,6 +21,8 @@ export default defineConfig({
     // maplibre-gl alone is ~1 MB minified; it is one chunk on purpose.
     chunkSizeWarningLimit: 2000,
     assetsInlineLimit: 0,
+    // no "plugin timings" advice in the Rust build's log
+    rolldownOptions: { checks: { pluginTimings: false } },
   },
   server: {
     proxy: {

@@ -271,7 +271,7 @@ function spawnThreat(cls) {
 }
 
 function spawnRaid() {
-  const kinds = ['cruise_missile', 'cruise_missile', 'drone', 'drone', 'cruise_missile', 'strike'];
+  const kinds = ['cruise_missile', 'cruise_missile', 'drone', 'cruise_missile', 'strike'];
   if (state.t % 120 < 30) kinds.push('ballistic_missile');
   if (state.t % 90 < 30) kinds.push('rocket', 'rocket');
   for (const k of kinds) if (rnd() < 0.75) spawnThreat(k);
@@ -491,7 +491,7 @@ function tick() {
   changedEngagements = new Set();
   changedLaunchers = new Set();
 
-  if (state.t % 25 === 3) spawnRaid();
+  if (state.t % 45 === 3) spawnRaid();
 
   for (const o of [...state.objects.values()]) {
     move(o, dt);

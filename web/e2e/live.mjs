@@ -177,12 +177,25 @@ async function approveOne(page, token) {
     if (attempt === 1) ok(`recommendation card E${id} shown (${ids.length} open)`);
     const card = page.locator(`[data-testid=recommendation-card][data-engagement-id="${id}"]`);
     const btn = card.locator('[data-testid=approve-button]');
-    if (await btn.isDisabled()) fail(`approve button of E${id} is disabled for the operator`);
+    // pointer over the list first, as a person would: the page then holds the cards still
     try {
-      await btn.click({ timeout: 5000 });
+      await card.hover({ timeout: 10000 });
     } catch (e) {
-      log(`E${id} went away before the click (${e.message.split('\n')[0]}); trying another`);
+      log(`E${id} could not be hovered (${e.message.split('\n')[0]}); trying another`);
       continue;
+    }
+    if (await btn.isDisabled()) {
+      const st = await card.getAttribute('data-status');
+      if (st) {
+        log(`E${id} became ${st} before the click; trying another`);
+        continue;
+      }
+      fail(`approve button of E${id} is disabled for the operator`);
+    }
+    try {
+      await btn.click({ timeout: 15000 });
+    } catch (e) {
+      log(`click on E${id} did not complete (${e.message.split('\n')[0]}); checking what happened`);
     }
     // the card disappears into the history, or the panel shows why not
     const outcome = await waitFor(`the decision on E${id} to show`, async () => {

@@ -170,7 +170,7 @@ const stream = new Stream(() => streamUrl(session?.token ?? ''), {
     // the stream cannot tell a bad token from a dead server: ask /api/me (a 401 logs out)
     api.me().catch(() => {});
   },
-});
+}, () => (live?.paused ? Infinity : Math.max(15000, 5000 / Math.max(0.05, live?.speed ?? 1))));
 
 // ------------------------------------------------------------------ replay
 const slider = $<HTMLInputElement>('timeline-slider');

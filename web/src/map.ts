@@ -486,20 +486,23 @@ export class MapView {
   private drawGraticuleLabels(): void {
     if (!this.ready) return;
     const b = this.map.getBounds();
-    const zoom = this.map.getZoom();
-    const step = zoom >= 4.5 ? 1 : 10;
-    const out: string[] = [];
     const w = this.container.clientWidth;
     const h = this.container.clientHeight;
-    for (let lat = Math.ceil(b.getSouth() / step) * step; lat <= b.getNorth(); lat += step) {
+    // the finest of these steps that leaves at least ~70 px between labels
+    const degPerPx = (b.getEast() - b.getWest()) / Math.max(1, w);
+    const step = [0.25, 0.5, 1, 2, 5, 10, 20, 30, 45, 90].find((s) => s / degPerPx >= 70) ?? 90;
+    const out: string[] = [];
+    const fmt = (v: string) => v.replace("°00.0'", '°');
+    const first = (lo: number) => Math.ceil(lo / step) * step;
+    for (let lat = first(Math.max(-85, b.getSouth())); lat <= Math.min(85, b.getNorth()); lat += step) {
       const q = this.map.project([b.getWest(), lat]);
       if (q.y < 10 || q.y > h - 30) continue;
-      out.push(`<span style="left:4px;top:${Math.round(q.y - 7)}px">${formatLat(lat).replace("00.0'", '')}</span>`);
+      out.push(`<span style="left:4px;top:${Math.round(q.y - 7)}px">${fmt(formatLat(lat))}</span>`);
     }
-    for (let lon = Math.ceil(b.getWest() / step) * step; lon <= b.getEast(); lon += step) {
+    for (let lon = first(b.getWest()); lon <= b.getEast(); lon += step) {
       const q = this.map.project([lon, b.getNorth()]);
       if (q.x < 40 || q.x > w - 60) continue;
-      out.push(`<span style="left:${Math.round(q.x + 3)}px;top:2px">${formatLon(lon).replace("00.0'", '')}</span>`);
+      out.push(`<span style="left:${Math.round(q.x + 3)}px;top:2px">${fmt(formatLon(lon))}</span>`);
     }
     this.gratLabels.innerHTML = out.join('');
   }

@@ -27,15 +27,18 @@ export class Stream {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = true;
   private gotMessage = false;
-  /** seconds without any message before the connection is considered dead */
   private watchdog: ReturnType<typeof setInterval> | null = null;
   private lastMessageAt = 0;
   resyncs = 0;
 
+  /**
+   * `staleAfterMs()` is how long the stream may stay silent before it counts as dead
+   * (Infinity while the run is paused: a paused server has no cycles to send).
+   */
   constructor(
     private url: () => string,
     private h: StreamHandlers,
-    private staleMs = 15000,
+    private staleAfterMs: () => number = () => 15000,
   ) {}
 
   start(): void {
@@ -44,8 +47,9 @@ export class Stream {
     this.open();
     if (!this.watchdog)
       this.watchdog = setInterval(() => {
-        if (this.ws && this.ws.readyState === WebSocket.OPEN && this.gotMessage && Date.now() - this.lastMessageAt > this.staleMs) {
-          this.reconnect('no message for ' + Math.round(this.staleMs / 1000) + ' s');
+        const stale = this.staleAfterMs();
+        if (this.ws && this.ws.readyState === WebSocket.OPEN && this.gotMessage && Date.now() - this.lastMessageAt > stale) {
+          this.reconnect(`no message for ${Math.round(stale / 1000)} s`);
         }
       }, 2000);
   }

@@ -23,6 +23,8 @@ interface Card {
   busy: boolean;
   msg: { text: string; kind: 'ok' | 'err' } | null;
   sig: string;
+  /** no longer recommended, kept in place while the list is held */
+  gone: boolean;
 }
 
 /** Text for a refused decision, e.g. "refused: role observer cannot approve". */
@@ -48,6 +50,8 @@ export class EngagementPanel {
   replay = false;
   private picture: Picture | null = null;
   private selectedTrack: number | null = null;
+  private hover = false;
+  private holdEl: HTMLElement;
 
   constructor(
     private recsEl: HTMLElement,
@@ -61,6 +65,21 @@ export class EngagementPanel {
     this.emptyEl.className = 'empty';
     this.emptyEl.textContent = 'No open recommendations';
     this.recsEl.appendChild(this.emptyEl);
+    this.holdEl = document.createElement('span');
+    this.holdEl.className = 'hold';
+    this.holdEl.textContent = 'order held';
+    this.holdEl.title = 'the list keeps still while the pointer is over it';
+    this.holdEl.hidden = true;
+    this.recCount.before(this.holdEl);
+    const release = () => {
+      if (this.picture && !this.held()) this.update(this.picture);
+    };
+    this.recsEl.addEventListener('mouseenter', () => (this.hover = true));
+    this.recsEl.addEventListener('mouseleave', () => {
+      this.hover = false;
+      release();
+    });
+    this.recsEl.addEventListener('focusout', () => setTimeout(release, 0));
     this.historyEl.addEventListener('click', (ev) => {
       const a = (ev.target as HTMLElement).closest('[data-track]') as HTMLElement | null;
       if (a) this.actions.selectTrack(Number(a.dataset.track));
@@ -92,32 +111,72 @@ export class EngagementPanel {
     }
   }
 
+  /**
+   * While the pointer is over the list (or a card has focus), the cards hold still: no
+   * re-ordering, new recommendations are appended at the end, and one that is no longer
+   * recommended stays in place, greyed out with its new status, so a button never moves
+   * under the pointer onto another engagement. Leaving the list restores the ranked order.
+   */
+  private held(): boolean {
+    return this.hover || this.recsEl.contains(document.activeElement) || [...this.cards.values()].some((c) => c.rejecting);
+  }
+
   update(p: Picture): void {
     this.picture = p;
     const recs = recommendations(p);
     this.recCount.textContent = String(recs.length);
+    const hold = this.held();
+    this.holdEl.hidden = !hold;
     const keep = new Set(recs.map((e) => e.id));
     for (const [id, c] of this.cards) {
-      if (!keep.has(id)) {
-        c.el.remove();
-        this.cards.delete(id);
+      if (keep.has(id)) continue;
+      if (hold) {
+        this.markGone(c, p.engagements.get(id));
+        continue;
       }
+      c.el.remove();
+      this.cards.delete(id);
     }
-    this.emptyEl.hidden = recs.length > 0;
+    this.emptyEl.hidden = recs.length > 0 || this.cards.size > 0;
     this.emptyEl.textContent = this.replay ? 'No open recommendations at this time' : 'No open recommendations';
-    let prev: Element = this.emptyEl;
-    for (const e of recs) {
-      let c = this.cards.get(e.id);
-      if (!c) {
-        c = this.makeCard(e);
-        this.cards.set(e.id, c);
+    if (hold) {
+      for (const e of recs) {
+        let c = this.cards.get(e.id);
+        if (!c) {
+          c = this.makeCard(e);
+          this.cards.set(e.id, c);
+          this.recsEl.appendChild(c.el);
+        }
+        this.fillCard(c, e, p);
       }
-      this.fillCard(c, e, p);
-      if (prev.nextElementSibling !== c.el) prev.after(c.el);
-      prev = c.el;
+    } else {
+      let prev: Element = this.emptyEl;
+      for (const e of recs) {
+        let c = this.cards.get(e.id);
+        if (!c) {
+          c = this.makeCard(e);
+          this.cards.set(e.id, c);
+        }
+        this.fillCard(c, e, p);
+        if (prev.nextElementSibling !== c.el) prev.after(c.el);
+        prev = c.el;
+      }
     }
     this.tick(p.t_s);
     this.renderHistory(p);
+  }
+
+  private markGone(c: Card, e: Engagement | undefined): void {
+    if (c.gone) return;
+    c.gone = true;
+    c.el.classList.add('gone');
+    c.el.dataset.status = e?.status ?? 'gone';
+    c.rejecting = false;
+    const by = e?.decided_by ? ` by ${e.decided_by}` : '';
+    const why = e?.comment ? ` — ${e.comment}` : '';
+    (c.el.querySelector('.countdown') as HTMLElement).textContent = (e?.status ?? 'withdrawn').toUpperCase();
+    if (!c.msg || c.msg.kind !== 'err') c.msg = { text: `${(e?.status ?? 'withdrawn').toUpperCase()}${by}${why}`, kind: e && ['approved', 'engaged', 'kill', 'miss'].includes(e.status) ? 'ok' : 'err' };
+    this.renderState(c);
   }
 
   /** Refresh countdowns between updates; `now` is the (interpolated) scenario time. */
@@ -125,7 +184,7 @@ export class EngagementPanel {
     if (!this.picture) return;
     for (const [id, c] of this.cards) {
       const e = this.picture.engagements.get(id);
-      if (!e) continue;
+      if (!e || c.gone) continue;
       const cd = c.el.querySelector('.countdown') as HTMLElement;
       const bar = c.el.querySelector('.window i') as HTMLElement;
       const opens = e.earliest_launch_t_s - now;
@@ -160,7 +219,7 @@ export class EngagementPanel {
       </div>
       <ol class="reasons" data-testid="reasons" hidden></ol>
       <div class="msg" data-testid="card-message" hidden></div>`;
-    const c: Card = { el, expanded: false, rejecting: false, busy: false, msg: null, sig: '' };
+    const c: Card = { el, expanded: false, rejecting: false, busy: false, msg: null, sig: '', gone: false };
     const q = <T extends HTMLElement>(s: string) => el.querySelector(s) as T;
     q('.approve').addEventListener('click', () => void this.decide(c, e.id, 'approve'));
     q('.reject').addEventListener('click', () => {
@@ -218,10 +277,11 @@ export class EngagementPanel {
         `<span>value <b>${e.threat_value.toFixed(1)}</b></span>`;
       q('.ttg').innerHTML =
         (t?.threat?.time_to_go_s != null ? `ttg <b>${Math.round(t.threat.time_to_go_s)} s</b>` : '') +
-        (e.intercept ? ` · intercept <b>${formatScenarioTime(e.intercept.t_s)}</b>` : '');
+        (e.intercept ? ` · icpt <b>${formatScenarioTime(e.intercept.t_s)}</b>` : '');
+      q('.ttg').title = 'threat time to go to its asset · planned intercept time';
       const ol = q('.reasons');
       ol.innerHTML = e.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('');
-      q('.why').textContent = `${c.expanded ? '▾' : '▸'} reasons (${e.reasons.length})`;
+      q('.why').textContent = `${c.expanded ? '▾' : '▸'} why (${e.reasons.length})`;
       this.renderState(c);
     }
     c.el.classList.toggle('selected', e.track === this.selectedTrack);
@@ -231,7 +291,7 @@ export class EngagementPanel {
     const q = <T extends HTMLElement>(s: string) => c.el.querySelector(s) as T;
     const approve = q<HTMLButtonElement>('.approve');
     const reject = q<HTMLButtonElement>('.reject');
-    const disabled = !this.canDecide || c.busy;
+    const disabled = !this.canDecide || c.busy || c.gone;
     approve.disabled = disabled;
     reject.disabled = disabled;
     const why = this.replay
@@ -246,7 +306,8 @@ export class EngagementPanel {
     q<HTMLButtonElement>('.confirm').disabled = !reasonInput.value.trim() || c.busy;
     q('.reasons').hidden = !c.expanded;
     const n = q('.reasons').children.length;
-    q('.why').textContent = `${c.expanded ? '▾' : '▸'} reasons (${n})`;
+    q('.why').textContent = `${c.expanded ? '▾' : '▸'} why (${n})`;
+    q('.why').title = 'the reasons for this recommendation';
     const msg = q('.msg');
     msg.hidden = !c.msg;
     msg.className = `msg ${c.msg?.kind ?? ''}`;
