@@ -1,0 +1,1037 @@
+//! The deterministic core of the live system: a pure function of its ordered [`Input`]s.
+//!
+//! - ASTERIX data: blocks are framed and decoded (damage counted and skipped, the rest of the
+//!   datagram decoded), CAT048 plots and CAT021 reports become measurements through the
+//!   [`SensorRegistry`], and the [`Picture`] fuses them.
+//! - Ticks: classification and identification of every track; every `plan_period_s`, threat
+//!   evaluation and weapon-target assignment over every launcher ([`tessera_engage::plan`])
+//!   whose entries become `recommended` [`EngagementRecord`]s; lapsing of recommendations the
+//!   situation no longer supports; fire orders for approved engagements whose launch window is
+//!   open.
+//! - Operator actions approve or reject a recommendation; fire-unit reports move engaged
+//!   records to their outcome and keep the inventories.
+//!
+//! Nothing here reads a clock, opens a socket or spawns a task; the WTA solver runs on a work
+//! budget. Replaying the journal's inputs gives the same [`CycleReport::digest`] at every
+//! cycle.
+
+use crate::input::{FireUnitEvent, Input, OperatorAction, Outcome, Role};
+use crate::site::{RadarKind, SiteConfig, SiteError};
+use crate::view::{AssetView, LauncherView, SensorView, Stats};
+use crate::workflow::{
+    ActionError, EngagementRecord, EngagementStatus, InterceptView, Workflow,
+};
+use nalgebra::Vector3;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use tessera_asterix::typed::TypedRecord;
+use tessera_asterix::BlockStream;
+use tessera_domain::{Identity, SensorId, SensorKind, SystemTrack, Timestamp, TrackId};
+use tessera_engage::feasibility::{InterceptorType, Launcher};
+use tessera_engage::plan::{EngagementPlan, PlanInput, recommend};
+use tessera_engage::threat::DefendedAsset;
+use tessera_engage::wta::{Budget, SolveOptions};
+use tessera_feeds::measure::{RadarSite, SensorRegistry};
+use tessera_geo::{LocalTangentPlane, Position};
+use tessera_picture::view::ThreatBrief;
+use tessera_picture::{Picture, ReportAttributes};
+use tessera_track::Scan;
+use thiserror::Error;
+
+/// Why a core could not be built.
+#[derive(Debug, Error)]
+pub enum CoreError {
+    #[error(transparent)]
+    Site(#[from] SiteError),
+    #[error("sensor registry: {0}")]
+    Registry(#[from] tessera_feeds::measure::IngestError),
+    #[error("picture: {0}")]
+    Picture(#[from] tessera_picture::PictureError),
+}
+
+/// An order to a fire unit: launch `rounds` at the aimed kinematics (system frame).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FireOrder {
+    pub engagement: u64,
+    pub launcher: String,
+    pub rounds: u32,
+    pub aim_t_ns: i64,
+    pub aim_position: [f64; 3],
+    pub aim_velocity: [f64; 3],
+}
+
+/// Summary of one plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanSummary {
+    pub t_ns: i64,
+    pub threats: usize,
+    pub entries: usize,
+    pub expected_surviving_value: f64,
+    pub lower_bound: f64,
+    pub proven_optimal: bool,
+    pub kept_standing_plan: bool,
+}
+
+/// What a tick produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CycleReport {
+    pub t_ns: i64,
+    pub version: u64,
+    /// FNV-1a 64 of the canonical JSON of the picture and every engagement record at this
+    /// cycle (what a replay must reproduce).
+    pub digest: u64,
+    pub plan: Option<PlanSummary>,
+}
+
+/// The effects of one input.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Effects {
+    /// The tracks changed (a delta is due).
+    pub tracks_changed: bool,
+    pub cycle: Option<CycleReport>,
+    pub orders: Vec<FireOrder>,
+    /// The outcome of an operator action.
+    pub reply: Option<Result<EngagementRecord, ActionError>>,
+}
+
+/// Counters of the core (all inputs, whatever became of them).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CoreCounters {
+    pub inputs: u64,
+    pub asterix_inputs: u64,
+    pub records: u64,
+    pub plots: u64,
+    pub adsb_reports: u64,
+    pub decode_errors: u64,
+    pub measurement_errors: u64,
+    pub unknown_sensor: u64,
+    pub scans_refused: u64,
+    pub ticks: u64,
+    pub ticks_out_of_order: u64,
+    pub plans: u64,
+    pub plan_errors: u64,
+    pub orders: u64,
+    pub approvals: u64,
+    pub rejections: u64,
+    pub actions_refused: u64,
+    pub launches: u64,
+    pub kills: u64,
+    pub misses: u64,
+}
+
+#[derive(Debug, Clone)]
+struct LauncherState {
+    inventory: u32,
+    in_flight: u32,
+    last_launch: Option<Timestamp>,
+    position: Vector3<f64>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct SensorCount {
+    plots: u64,
+    window_start: i64,
+    window_plots: u64,
+    rate: f64,
+    last_ns: Option<i64>,
+}
+
+/// The core.
+pub struct Core {
+    site: SiteConfig,
+    frame: LocalTangentPlane,
+    registry: SensorRegistry,
+    adsb_sensors: BTreeMap<(u8, u8), SensorId>,
+    picture: Picture,
+    assets: Vec<DefendedAsset>,
+    interceptors: Vec<InterceptorType>,
+    launchers: Vec<LauncherState>,
+    workflow: Workflow,
+    now: Timestamp,
+    next_plan: Option<Timestamp>,
+    standing: Option<EngagementPlan>,
+    last_plan: Option<PlanSummary>,
+    counters: CoreCounters,
+    sensors: BTreeMap<u32, SensorCount>,
+    leakers: u64,
+    launcher_changed: BTreeSet<usize>,
+}
+
+/// FNV-1a, 64 bits.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+impl Core {
+    pub fn new(site: SiteConfig) -> Result<Self, CoreError> {
+        site.validate()?;
+        let frame = site.system_frame()?;
+        let mut registry = SensorRegistry::new(frame.origin());
+        for r in &site.radars {
+            registry.add_radar(RadarSite {
+                id: SensorId(r.id),
+                sac: r.sac,
+                sic: r.sic,
+                location: r.position.geodetic()?,
+                kind: match r.kind {
+                    RadarKind::Radar2d => SensorKind::Radar2d,
+                    RadarKind::Radar3d => SensorKind::Radar3d,
+                },
+                sigma_range_m: r.sigma_range_m,
+                sigma_azimuth_rad: r.sigma_azimuth_deg.to_radians(),
+                sigma_elevation_rad: r.sigma_elevation_deg.to_radians(),
+                sigma_height_m: r.sigma_height_m,
+            })?;
+        }
+        let mut adsb_sensors = BTreeMap::new();
+        for a in &site.adsb {
+            registry.add_position_sensor(SensorId(a.id))?;
+            adsb_sensors.insert((a.sac, a.sic), SensorId(a.id));
+        }
+        let enu = |g: &crate::site::GeoPoint| -> Result<Vector3<f64>, SiteError> {
+            Ok(frame.geodetic_to_enu(&g.geodetic()?).raw())
+        };
+        let assets = site
+            .assets
+            .iter()
+            .map(|a| {
+                Ok(DefendedAsset {
+                    id: a.id,
+                    name: a.name.clone(),
+                    position: enu(&a.position)?,
+                    radius_m: a.radius_m,
+                    value: a.value,
+                })
+            })
+            .collect::<Result<Vec<_>, SiteError>>()?;
+        let launchers = site
+            .launchers
+            .iter()
+            .map(|l| {
+                Ok(LauncherState {
+                    inventory: l.inventory,
+                    in_flight: 0,
+                    last_launch: None,
+                    position: enu(&l.position)?,
+                })
+            })
+            .collect::<Result<Vec<_>, SiteError>>()?;
+        let picture = Picture::new(
+            site.picture.clone(),
+            frame,
+            registry.sites().collect::<Vec<_>>(),
+            assets.iter().map(|a| a.position).collect(),
+        )?;
+        Ok(Self {
+            interceptors: site.interceptors.clone(),
+            frame,
+            registry,
+            adsb_sensors,
+            picture,
+            assets,
+            launchers,
+            workflow: Workflow::default(),
+            now: Timestamp(site.epoch_unix_ns),
+            next_plan: None,
+            standing: None,
+            last_plan: None,
+            counters: CoreCounters::default(),
+            sensors: BTreeMap::new(),
+            leakers: 0,
+            launcher_changed: BTreeSet::new(),
+            site,
+        })
+    }
+
+    pub fn site(&self) -> &SiteConfig {
+        &self.site
+    }
+
+    pub fn picture(&self) -> &Picture {
+        &self.picture
+    }
+
+    pub fn picture_mut(&mut self) -> &mut Picture {
+        &mut self.picture
+    }
+
+    pub fn workflow(&self) -> &Workflow {
+        &self.workflow
+    }
+
+    pub fn counters(&self) -> &CoreCounters {
+        &self.counters
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    pub fn last_plan(&self) -> Option<&PlanSummary> {
+        self.last_plan.as_ref()
+    }
+
+    /// Seconds since the scenario epoch.
+    pub fn t_s(&self, t: Timestamp) -> f64 {
+        (t.0 - self.site.epoch_unix_ns) as f64 * 1e-9
+    }
+
+    fn ts_of(&self, t_s: f64) -> Timestamp {
+        Timestamp(self.site.epoch_unix_ns + (t_s * 1e9).round() as i64)
+    }
+
+    /// Applies one input.
+    pub fn apply(&mut self, input: &Input) -> Effects {
+        self.counters.inputs += 1;
+        let mut fx = Effects::default();
+        match input {
+            Input::Asterix {
+                source: _,
+                recv_ns,
+                data,
+            } => {
+                self.counters.asterix_inputs += 1;
+                fx.tracks_changed = self.ingest_asterix(*recv_ns, data);
+            }
+            Input::Tick { t_ns } => {
+                self.counters.ticks += 1;
+                if Timestamp(*t_ns) < self.now {
+                    self.counters.ticks_out_of_order += 1;
+                } else {
+                    self.now = Timestamp(*t_ns);
+                }
+                fx.cycle = Some(self.cycle(&mut fx.orders));
+                fx.tracks_changed = true;
+            }
+            Input::Operator {
+                t_ns,
+                user,
+                role,
+                action,
+            } => {
+                let t_s = self.t_s(Timestamp(*t_ns).max(self.now));
+                let reply = if *role < Role::Operator {
+                    Err(ActionError::Forbidden(role.as_str().into()))
+                } else {
+                    match action {
+                        OperatorAction::Approve {
+                            engagement,
+                            comment,
+                        } => self
+                            .workflow
+                            .decide(*engagement, true, user, t_s, comment.clone()),
+                        OperatorAction::Reject { engagement, reason } => {
+                            if reason.trim().is_empty() {
+                                Err(ActionError::Invalid("a rejection needs a reason".into()))
+                            } else {
+                                self.workflow.decide(
+                                    *engagement,
+                                    false,
+                                    user,
+                                    t_s,
+                                    Some(reason.clone()),
+                                )
+                            }
+                        }
+                    }
+                };
+                match &reply {
+                    Ok(r) if r.status == EngagementStatus::Approved => {
+                        self.counters.approvals += 1;
+                        // Fire at once if the window is open.
+                        self.issue_orders(&mut fx.orders);
+                    }
+                    Ok(_) => self.counters.rejections += 1,
+                    Err(_) => self.counters.actions_refused += 1,
+                }
+                fx.reply = Some(reply.map(|r| self.workflow.get(r.id).cloned().unwrap_or(r)));
+            }
+            Input::FireUnit { t_ns, event } => {
+                self.fire_unit(Timestamp(*t_ns).max(self.now), event);
+            }
+        }
+        fx
+    }
+
+    fn ingest_asterix(&mut self, recv_ns: i64, data: &[u8]) -> bool {
+        let mut changed = false;
+        for item in BlockStream::new(data, 0) {
+            let rec = match item {
+                Ok(r) => r,
+                Err(_) => {
+                    self.counters.decode_errors += 1;
+                    continue;
+                }
+            };
+            self.counters.records += 1;
+            match TypedRecord::from_record(&rec) {
+                Ok(Some(TypedRecord::Cat048(plot))) => {
+                    self.counters.plots += 1;
+                    let m = match self.registry.plot(&plot, recv_ns) {
+                        Ok(m) => m,
+                        Err(tessera_feeds::measure::IngestError::UnknownSensor { .. }) => {
+                            self.counters.unknown_sensor += 1;
+                            continue;
+                        }
+                        Err(_) => {
+                            self.counters.measurement_errors += 1;
+                            continue;
+                        }
+                    };
+                    let typ = plot.report_type.unwrap_or(1);
+                    let attrs = ReportAttributes {
+                        mode3a: plot.mode3a.filter(|_| plot.mode3a_valid),
+                        icao: plot.aircraft_address,
+                        callsign: plot
+                            .callsign
+                            .map(|c| c.as_str().to_string())
+                            .filter(|c| !c.is_empty()),
+                        adsb: false,
+                        cooperative: typ >= 2
+                            || plot.mode3a.is_some()
+                            || plot.aircraft_address.is_some(),
+                        emitter_category: None,
+                    };
+                    self.count_sensor(m.sensor().0, recv_ns);
+                    changed |= self.process(m, attrs);
+                }
+                Ok(Some(TypedRecord::Cat021(r))) => {
+                    self.counters.adsb_reports += 1;
+                    let Some(&sensor) = self.adsb_sensors.get(&(r.sac, r.sic)) else {
+                        self.counters.unknown_sensor += 1;
+                        continue;
+                    };
+                    let m = match self.registry.cat021(&r, recv_ns, sensor) {
+                        Ok(m) => m,
+                        Err(_) => {
+                            self.counters.measurement_errors += 1;
+                            continue;
+                        }
+                    };
+                    let attrs = ReportAttributes {
+                        mode3a: r.mode3a,
+                        icao: r.address,
+                        callsign: r
+                            .callsign
+                            .map(|c| c.as_str().to_string())
+                            .filter(|c| !c.is_empty()),
+                        adsb: true,
+                        cooperative: true,
+                        emitter_category: r.emitter_category,
+                    };
+                    self.count_sensor(sensor.0, recv_ns);
+                    changed |= self.process(m, attrs);
+                }
+                Ok(_) => {}
+                Err(_) => self.counters.decode_errors += 1,
+            }
+        }
+        changed
+    }
+
+    fn count_sensor(&mut self, id: u32, recv_ns: i64) {
+        let s = self.sensors.entry(id).or_default();
+        s.plots += 1;
+        s.last_ns = Some(recv_ns);
+        if recv_ns - s.window_start >= 10_000_000_000 {
+            let span = (recv_ns - s.window_start) as f64 * 1e-9;
+            s.rate = if s.window_start == 0 {
+                0.0
+            } else {
+                s.window_plots as f64 / span
+            };
+            s.window_start = recv_ns;
+            s.window_plots = 0;
+        }
+        s.window_plots += 1;
+    }
+
+    fn process(&mut self, m: tessera_domain::Measurement, attrs: ReportAttributes) -> bool {
+        let scan = Scan {
+            time: m.time,
+            sensor: m.site,
+            measurements: vec![m],
+            full_scan: false,
+        };
+        match self.picture.process(scan, std::slice::from_ref(&attrs)) {
+            Ok(_) => true,
+            Err(_) => {
+                self.counters.scans_refused += 1;
+                false
+            }
+        }
+    }
+
+    fn launcher_index(&self, name: &str) -> Option<usize> {
+        self.site.launchers.iter().position(|l| l.name == name)
+    }
+
+    fn fire_unit(&mut self, t: Timestamp, ev: &FireUnitEvent) {
+        let t_s = self.t_s(t);
+        match ev {
+            FireUnitEvent::Launched {
+                engagement,
+                launcher,
+                rounds,
+            } => {
+                if let Some(li) = self.launcher_index(launcher) {
+                    let l = &mut self.launchers[li];
+                    l.inventory = l.inventory.saturating_sub(*rounds);
+                    l.in_flight += 1;
+                    l.last_launch = Some(t);
+                    self.launcher_changed.insert(li);
+                }
+                self.counters.launches += u64::from(*rounds);
+                self.workflow
+                    .transition(*engagement, EngagementStatus::Engaged, t_s, None);
+            }
+            FireUnitEvent::Refused {
+                engagement, reason, ..
+            } => {
+                self.workflow.transition(
+                    *engagement,
+                    EngagementStatus::Aborted,
+                    t_s,
+                    Some(format!("fire unit refused: {reason}")),
+                );
+            }
+            FireUnitEvent::Outcome {
+                engagement,
+                outcome,
+            } => {
+                let Some(rec) = self.workflow.get(*engagement).cloned() else {
+                    return;
+                };
+                match outcome {
+                    Outcome::Kill => self.counters.kills += 1,
+                    Outcome::Miss => self.counters.misses += 1,
+                    Outcome::Abort => {}
+                }
+                let (resolved, kills) = {
+                    let r = self.workflow.get_mut(*engagement).expect("exists");
+                    r.resolved += 1;
+                    if *outcome == Outcome::Kill {
+                        r.kills += 1;
+                    }
+                    (r.resolved, r.kills)
+                };
+                if resolved >= rec.rounds && rec.status == EngagementStatus::Engaged {
+                    let (status, text) = if kills > 0 {
+                        (EngagementStatus::Kill, "kill")
+                    } else if *outcome == Outcome::Abort {
+                        (EngagementStatus::Aborted, "aborted")
+                    } else {
+                        (EngagementStatus::Miss, "miss")
+                    };
+                    self.workflow.transition(*engagement, status, t_s, None);
+                    if let Some(r) = self.workflow.get_mut(*engagement) {
+                        r.outcome = Some(text.into());
+                    }
+                    if let Some(li) = self.launcher_index(&rec.launcher_name) {
+                        let l = &mut self.launchers[li];
+                        l.in_flight = l.in_flight.saturating_sub(1);
+                        self.launcher_changed.insert(li);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rounds of approved engagements not yet reported launched, per launcher.
+    fn committed(&self) -> Vec<u32> {
+        let mut c = vec![0u32; self.launchers.len()];
+        for r in self.workflow.records() {
+            if r.status == EngagementStatus::Approved
+                && let Some(li) = self.launcher_index(&r.launcher_name)
+            {
+                c[li] += r.rounds;
+            }
+        }
+        c
+    }
+
+    fn launcher_ready(&self, li: usize, now: Timestamp) -> bool {
+        let cfg = &self.site.launchers[li];
+        let l = &self.launchers[li];
+        l.in_flight < cfg.channels
+            && l.last_launch
+                .is_none_or(|t| now.seconds_since(t) >= cfg.reload_s)
+    }
+
+    fn issue_orders(&mut self, orders: &mut Vec<FireOrder>) {
+        let now = self.now;
+        let t_s = self.t_s(now);
+        let tracks: BTreeMap<TrackId, SystemTrack> = self
+            .picture
+            .system_tracks(now)
+            .into_iter()
+            .map(|t| (t.id, t))
+            .collect();
+        let ids: Vec<u64> = self
+            .workflow
+            .records()
+            .filter(|r| r.status == EngagementStatus::Approved && !r.ordered)
+            .map(|r| r.id)
+            .collect();
+        for id in ids {
+            let r = self.workflow.get(id).expect("listed").clone();
+            if t_s < r.earliest_launch_t_s {
+                continue;
+            }
+            let Some(li) = self.launcher_index(&r.launcher_name) else {
+                continue;
+            };
+            if !self.launcher_ready(li, now) {
+                continue;
+            }
+            let Some(tr) = tracks.get(&TrackId(r.track)) else {
+                continue;
+            };
+            let s = &tr.state;
+            orders.push(FireOrder {
+                engagement: id,
+                launcher: r.launcher_name.clone(),
+                rounds: r.rounds,
+                aim_t_ns: now.0,
+                aim_position: [s[0], s[2], s[4]],
+                aim_velocity: [s[1], s[3], s[5]],
+            });
+            self.counters.orders += 1;
+            if let Some(rec) = self.workflow.get_mut(id) {
+                rec.ordered = true;
+            }
+        }
+    }
+
+    /// Lapses recommendations and approvals the situation no longer supports.
+    fn lapse(&mut self, live: &BTreeMap<TrackId, Identity>) {
+        let t_s = self.t_s(self.now);
+        let ids: Vec<(u64, String)> = self
+            .workflow
+            .records()
+            .filter(|r| {
+                r.status == EngagementStatus::Recommended
+                    || (r.status == EngagementStatus::Approved && !r.ordered)
+            })
+            .filter_map(|r| {
+                let why = match live.get(&TrackId(r.track)) {
+                    None => Some("track ended".to_string()),
+                    Some(Identity::Friend | Identity::Neutral | Identity::AssumedFriend) => {
+                        Some(format!("identity changed to {:?}", live[&TrackId(r.track)]))
+                    }
+                    Some(_) if t_s > r.latest_launch_t_s => Some("launch window closed".into()),
+                    Some(_) => None,
+                };
+                why.map(|w| (r.id, w))
+            })
+            .collect();
+        for (id, why) in ids {
+            self.workflow
+                .transition(id, EngagementStatus::Lapsed, t_s, Some(why));
+        }
+    }
+
+    fn cycle(&mut self, orders: &mut Vec<FireOrder>) -> CycleReport {
+        let now = self.now;
+        self.picture.cycle(now);
+        let live: BTreeMap<TrackId, Identity> = self
+            .picture
+            .tracks()
+            .filter(|t| t.published())
+            .map(|t| (t.track.id, t.track.identity))
+            .collect();
+        self.lapse(&live);
+        let mut plan_summary = None;
+        if self.next_plan.is_none_or(|t| now >= t) {
+            self.next_plan = Some(self.ts_of(self.t_s(now) + self.site.engagement.plan_period_s));
+            plan_summary = self.plan();
+            self.last_plan.clone_from(&plan_summary);
+        }
+        self.issue_orders(orders);
+        let digest = self.digest();
+        CycleReport {
+            t_ns: now.0,
+            version: self.picture.version(),
+            digest,
+            plan: plan_summary,
+        }
+    }
+
+    fn plan(&mut self) -> Option<PlanSummary> {
+        let now = self.now;
+        let t_s = self.t_s(now);
+        let held: BTreeSet<u64> = self
+            .workflow
+            .records()
+            .filter(|r| r.status.is_active())
+            .map(|r| r.track)
+            .collect();
+        let tracks: Vec<SystemTrack> = self
+            .picture
+            .system_tracks(now)
+            .into_iter()
+            .filter(|t| !held.contains(&t.id.0))
+            .filter(|t| {
+                !matches!(
+                    t.identity,
+                    Identity::Friend | Identity::Neutral | Identity::AssumedFriend
+                )
+            })
+            .collect();
+        let committed = self.committed();
+        let launchers: Vec<Launcher> = self
+            .site
+            .launchers
+            .iter()
+            .enumerate()
+            .map(|(i, cfg)| {
+                let st = &self.launchers[i];
+                let free = st.inventory.saturating_sub(committed[i]);
+                let ready_at = st
+                    .last_launch
+                    .map_or(now, |t| {
+                        Timestamp(t.0 + (cfg.reload_s * 1e9) as i64).max(now)
+                    });
+                Launcher {
+                    id: cfg.id,
+                    position: st.position,
+                    sector_center_rad: cfg.sector_center_deg.to_radians(),
+                    sector_half_width_rad: cfg.sector_half_width_deg.to_radians(),
+                    ready_at,
+                    reload_s: cfg.reload_s,
+                    inventory: if free > 0 && st.in_flight < cfg.channels {
+                        [(cfg.interceptor.clone(), free)].into_iter().collect()
+                    } else {
+                        BTreeMap::new()
+                    },
+                }
+            })
+            .collect();
+        let e = &self.site.engagement;
+        let input = PlanInput {
+            now,
+            tracks: &tracks,
+            assets: &self.assets,
+            launchers: &launchers,
+            interceptors: &self.interceptors,
+            doctrine: e.doctrine,
+            threat_params: e.threat,
+            fire_control: e.fire_control,
+            solve: SolveOptions {
+                budget: Budget::work(e.wta_work),
+                ..SolveOptions::default()
+            },
+            standing: self.standing.as_ref(),
+        };
+        let plan = match recommend(&input) {
+            Ok(p) => p,
+            Err(_) => {
+                self.counters.plan_errors += 1;
+                return None;
+            }
+        };
+        self.counters.plans += 1;
+        // Threat briefs on the picture.
+        let mut briefed = BTreeSet::new();
+        for th in &plan.threats {
+            let asset = th
+                .encounters
+                .iter()
+                .max_by(|a, b| a.expected_damage.total_cmp(&b.expected_damage))
+                .and_then(|enc| self.assets.iter().find(|a| a.id == enc.asset))
+                .map(|a| a.name.clone());
+            if th.threat_value > 0.0 {
+                briefed.insert(th.track);
+                self.picture.set_threat(
+                    th.track,
+                    Some(ThreatBrief {
+                        rank: th.rank,
+                        value: th.threat_value,
+                        time_to_go_s: th.time_to_go_s,
+                        asset,
+                    }),
+                );
+            }
+        }
+        let unbriefed: Vec<TrackId> = self
+            .picture
+            .tracks()
+            .filter(|t| t.threat.is_some() && !briefed.contains(&t.track.id))
+            .map(|t| t.track.id)
+            .collect();
+        for id in unbriefed {
+            // Held tracks keep their brief (they are not re-planned while engaged).
+            if !held.contains(&id.0) {
+                self.picture.set_threat(id, None);
+            }
+        }
+        // Entries → records.
+        let mut wanted: BTreeSet<u64> = BTreeSet::new();
+        for en in &plan.entries {
+            let Some(li) = self.site.launchers.iter().position(|l| l.id == en.launcher) else {
+                continue;
+            };
+            let lname = self.site.launchers[li].name.clone();
+            let threat_value = plan
+                .threats
+                .iter()
+                .find(|t| t.track == en.track)
+                .map_or(0.0, |t| t.threat_value);
+            let g = self
+                .frame
+                .enu_to_geodetic(&Position::from_raw(en.intercept_point))
+                .ok();
+            let intercept = InterceptView {
+                lat_deg: g.map_or(0.0, |g| g.lat_deg()),
+                lon_deg: g.map_or(0.0, |g| g.lon_deg()),
+                alt_m: g.map_or(0.0, |g| g.height()),
+                t_s: None,
+            };
+            let existing = self
+                .workflow
+                .records()
+                .find(|r| {
+                    r.status == EngagementStatus::Recommended
+                        && r.track == en.track.0
+                        && r.launcher_name == lname
+                        && r.interceptor == en.interceptor
+                })
+                .map(|r| r.id);
+            let fields = |r: &mut EngagementRecord| {
+                r.rounds = en.rounds;
+                r.earliest_launch_t_s = self.t_s(en.earliest_launch).max(t_s);
+                r.latest_launch_t_s = self.t_s(en.latest_launch);
+                r.intercept = intercept;
+                r.pk = en.expected_kill_probability;
+                r.expected_leakage = en.expected_leakage;
+                r.threat_value = threat_value;
+                r.reasons.clone_from(&en.reasons);
+            };
+            let id = match existing {
+                Some(id) => {
+                    let r = self.workflow.get(id).expect("found").clone();
+                    let mut upd = r.clone();
+                    fields(&mut upd);
+                    if upd != r {
+                        upd.updated_t_s = t_s;
+                        *self.workflow.get_mut(id).expect("found") = upd;
+                    }
+                    id
+                }
+                None => {
+                    let mut r = EngagementRecord {
+                        id: 0,
+                        track: en.track.0,
+                        launcher: en.launcher,
+                        launcher_name: lname,
+                        interceptor: en.interceptor.clone(),
+                        rounds: 0,
+                        status: EngagementStatus::Recommended,
+                        created_t_s: t_s,
+                        updated_t_s: t_s,
+                        earliest_launch_t_s: 0.0,
+                        latest_launch_t_s: 0.0,
+                        intercept,
+                        pk: 0.0,
+                        expected_leakage: 0.0,
+                        threat_value: 0.0,
+                        reasons: Vec::new(),
+                        decided_by: None,
+                        decided_t_s: None,
+                        comment: None,
+                        outcome: None,
+                        ordered: false,
+                        kills: 0,
+                        resolved: 0,
+                    };
+                    fields(&mut r);
+                    self.workflow.create(r)
+                }
+            };
+            wanted.insert(id);
+        }
+        let replaced: Vec<u64> = self
+            .workflow
+            .records()
+            .filter(|r| r.status == EngagementStatus::Recommended && !wanted.contains(&r.id))
+            .map(|r| r.id)
+            .collect();
+        for id in replaced {
+            self.workflow.transition(
+                id,
+                EngagementStatus::Lapsed,
+                t_s,
+                Some("replaced by a new plan".into()),
+            );
+        }
+        let summary = PlanSummary {
+            t_ns: now.0,
+            threats: plan.threats.iter().filter(|t| t.threat_value > 0.0).count(),
+            entries: plan.entries.len(),
+            expected_surviving_value: plan.expected_surviving_value,
+            lower_bound: plan.lower_bound,
+            proven_optimal: plan.proven_optimal,
+            kept_standing_plan: plan.kept_standing_plan,
+        };
+        self.standing = Some(plan);
+        Some(summary)
+    }
+
+    /// The canonical digest of the picture and the engagement records.
+    pub fn digest(&self) -> u64 {
+        #[derive(Serialize)]
+        struct Canon<'a> {
+            t_ns: i64,
+            version: u64,
+            tracks: Vec<tessera_picture::TrackView>,
+            engagements: Vec<&'a EngagementRecord>,
+            inventory: Vec<u32>,
+        }
+        let c = Canon {
+            t_ns: self.now.0,
+            version: self.picture.version(),
+            tracks: self.picture.views(Some(self.now), false),
+            engagements: self.workflow.records().collect(),
+            inventory: self.launchers.iter().map(|l| l.inventory).collect(),
+        };
+        fnv1a(&serde_json::to_vec(&c).unwrap_or_default())
+    }
+
+    // ------------------------------------------------------------------ views
+
+    pub fn sensor_views(&self) -> Vec<SensorView> {
+        let mut v = Vec::new();
+        let now = self.now.0;
+        let status = |id: u32| match self.sensors.get(&id).and_then(|s| s.last_ns) {
+            Some(t) if now - t < 30_000_000_000 => "ok",
+            _ => "silent",
+        };
+        let rate = |id: u32| self.sensors.get(&id).map_or(0.0, |s| s.rate);
+        for r in &self.site.radars {
+            v.push(SensorView {
+                id: r.id,
+                name: r.name.clone(),
+                kind: match r.kind {
+                    RadarKind::Radar2d => "radar2d".into(),
+                    RadarKind::Radar3d => "radar3d".into(),
+                },
+                lat_deg: r.position.lat_deg,
+                lon_deg: r.position.lon_deg,
+                alt_m: r.position.alt_m,
+                max_range_m: r.max_range_m,
+                rotation_period_s: Some(r.rotation_period_s),
+                plots_per_s: rate(r.id),
+                status: status(r.id).into(),
+            });
+        }
+        for a in &self.site.adsb {
+            v.push(SensorView {
+                id: a.id,
+                name: a.name.clone(),
+                kind: "adsb".into(),
+                lat_deg: a.position.lat_deg,
+                lon_deg: a.position.lon_deg,
+                alt_m: a.position.alt_m,
+                max_range_m: a.max_range_m,
+                rotation_period_s: None,
+                plots_per_s: rate(a.id),
+                status: status(a.id).into(),
+            });
+        }
+        v
+    }
+
+    pub fn asset_views(&self) -> Vec<AssetView> {
+        self.site
+            .assets
+            .iter()
+            .map(|a| AssetView {
+                id: a.id,
+                name: a.name.clone(),
+                lat_deg: a.position.lat_deg,
+                lon_deg: a.position.lon_deg,
+                radius_m: a.radius_m,
+                value: a.value,
+            })
+            .collect()
+    }
+
+    pub fn launcher_views(&self) -> Vec<LauncherView> {
+        (0..self.launchers.len()).map(|i| self.launcher_view(i)).collect()
+    }
+
+    fn launcher_view(&self, i: usize) -> LauncherView {
+        let cfg = &self.site.launchers[i];
+        let st = &self.launchers[i];
+        let it = self.interceptors.iter().find(|k| k.name == cfg.interceptor);
+        LauncherView {
+            id: cfg.id,
+            name: cfg.name.clone(),
+            lat_deg: cfg.position.lat_deg,
+            lon_deg: cfg.position.lon_deg,
+            interceptor: cfg.interceptor.clone(),
+            inventory: st.inventory,
+            inventory_start: cfg.inventory,
+            min_range_m: it.map_or(0.0, |k| k.min_range_m),
+            max_range_m: it.map_or(0.0, |k| k.max_range_m),
+            sector_center_deg: cfg.sector_center_deg,
+            sector_half_width_deg: cfg.sector_half_width_deg,
+            ready: st.inventory > 0 && self.launcher_ready(i, self.now),
+            in_flight: st.in_flight,
+        }
+    }
+
+    /// Launchers changed since the last call.
+    pub fn take_changed_launchers(&mut self) -> Vec<LauncherView> {
+        let idx: Vec<usize> = std::mem::take(&mut self.launcher_changed).into_iter().collect();
+        idx.into_iter().map(|i| self.launcher_view(i)).collect()
+    }
+
+    /// Engagement records changed since the last call.
+    pub fn take_changed_engagements(&mut self) -> Vec<EngagementRecord> {
+        let ids = self.workflow.take_changed();
+        ids.into_iter()
+            .filter_map(|id| self.workflow.get(id).cloned())
+            .collect()
+    }
+
+    /// Stats from the core's counters (the shell adds its own: drops, cycle latency).
+    pub fn stats(&self) -> Stats {
+        let (mut confirmed, mut tentative) = (0, 0);
+        for t in self.picture.tracks() {
+            if t.published() {
+                confirmed += 1;
+            } else {
+                tentative += 1;
+            }
+        }
+        Stats {
+            plots_in: self.counters.plots + self.counters.adsb_reports,
+            plots_per_s: self.sensors.values().map(|s| s.rate).sum(),
+            dropped: 0,
+            decode_errors: self.counters.decode_errors,
+            tracks_confirmed: confirmed,
+            tracks_tentative: tentative,
+            cycle_ms_p99: 0.0,
+            threats: self.last_plan.as_ref().map_or(0, |p| p.threats as u64),
+            kills: self.counters.kills,
+            leakers: self.leakers,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv_reference_values() {
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+}

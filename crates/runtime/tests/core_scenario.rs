@@ -1,0 +1,167 @@
+//! The core on the embedded default scenario: the simulator's CAT048 recording of all radars
+//! and its CAT021 ADS-B reports, fed block by block in time order with a tick every second.
+//! Checks the composite picture (tracks, identities, classes), that recommendations appear for
+//! the raid and that nothing is ordered to a fire unit before an operator approves, and that
+//! the whole run is deterministic (same digests twice).
+
+use std::path::Path;
+use tessera_domain::Identity;
+use tessera_runtime::workflow::EngagementStatus;
+use tessera_runtime::{Core, Input, OperatorAction, Role, SiteConfig};
+use tessera_sim::world::{config::Doctrine, default_world, simulate};
+
+/// Splits a raw ASTERIX stream into blocks with their first record's time of day.
+fn blocks(path: &Path) -> Vec<(f64, Vec<u8>)> {
+    let data = std::fs::read(path).unwrap();
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at + 3 <= data.len() {
+        let len = usize::from(u16::from_be_bytes([data[at + 1], data[at + 2]]));
+        assert!(len >= 3 && at + len <= data.len());
+        let block = data[at..at + len].to_vec();
+        let b = tessera_asterix::decode_block(&block).unwrap();
+        let tod = b
+            .records
+            .iter()
+            .filter_map(|r| match tessera_asterix::typed::TypedRecord::from_record(r) {
+                Ok(Some(tessera_asterix::typed::TypedRecord::Cat048(p))) => p.time_of_day,
+                Ok(Some(tessera_asterix::typed::TypedRecord::Cat021(p))) => p.time_of_day,
+                _ => None,
+            })
+            .fold(f64::NAN, f64::max);
+        if tod.is_finite() {
+            out.push((tod, block));
+        }
+        at += len;
+    }
+    out
+}
+
+struct Run {
+    digests: Vec<u64>,
+    core: Core,
+    orders_before_approval: usize,
+    orders_after_approval: usize,
+    approved: Option<u64>,
+}
+
+fn run(duration_s: f64, dir: &Path) -> Run {
+    let mut world = default_world();
+    world.scenario.duration_s = duration_s;
+    world.engagement.doctrine = Doctrine::None;
+    world.output.truth_period_s = 0.0;
+    world.output.scenario_jsonl = false;
+    world.output.sbs = false;
+    simulate(&world, dir).unwrap();
+    let site = SiteConfig::from_world(&world).unwrap();
+    let epoch = site.epoch_unix_ns;
+    let tod0 = 36_000.0; // 10:00:00 UTC, the default scenario's epoch
+    let mut all: Vec<(f64, Vec<u8>)> = blocks(&dir.join("radars.cat048"));
+    all.extend(blocks(&dir.join("adsb.cat021")));
+    all.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut core = Core::new(site).unwrap();
+    let mut digests = Vec::new();
+    let mut next_tick = 1.0;
+    let mut orders_before = 0;
+    let mut orders_after = 0;
+    let mut approved = None;
+    let t_ns = |t: f64| epoch + (t * 1e9) as i64;
+    let (mut in_data, mut in_tick) = (0.0f64, 0.0f64);
+    for (tod, block) in all {
+        let t = tod - tod0;
+        while t >= next_tick {
+            let sw = std::time::Instant::now();
+            let fx = core.apply(&Input::Tick {
+                t_ns: t_ns(next_tick),
+            });
+            in_tick += sw.elapsed().as_secs_f64();
+            if (next_tick as i64) % 20 == 0 {
+                eprintln!("t={next_tick} data {in_data:.2}s ticks {in_tick:.2}s {:?}", core.last_plan());
+            }
+            digests.push(fx.cycle.unwrap().digest);
+            if approved.is_some() {
+                orders_after += fx.orders.len();
+            } else {
+                orders_before += fx.orders.len();
+            }
+            // Approve the first recommendation once one exists.
+            if approved.is_none() {
+                let rec = core
+                    .workflow()
+                    .records()
+                    .find(|r| r.status == EngagementStatus::Recommended)
+                    .map(|r| r.id);
+                if let Some(id) = rec {
+                    let fx = core.apply(&Input::Operator {
+                        t_ns: t_ns(next_tick),
+                        user: "op".into(),
+                        role: Role::Operator,
+                        action: OperatorAction::Approve {
+                            engagement: id,
+                            comment: None,
+                        },
+                    });
+                    assert_eq!(fx.reply.unwrap().unwrap().status, EngagementStatus::Approved);
+                    orders_after += fx.orders.len();
+                    approved = Some(id);
+                }
+            }
+            next_tick += 1.0;
+        }
+        let sw = std::time::Instant::now();
+        core.apply(&Input::Asterix {
+            source: 1,
+            recv_ns: t_ns(t + 0.05),
+            data: block,
+        });
+        in_data += sw.elapsed().as_secs_f64();
+    }
+    Run {
+        digests,
+        core,
+        orders_before_approval: orders_before,
+        orders_after_approval: orders_after,
+        approved,
+    }
+}
+
+#[test]
+fn default_scenario_through_the_core() {
+    let base = std::env::temp_dir().join(format!("tessera-core-{}", std::process::id()));
+    let a = run(std::env::var("CORE_S").map_or(200.0, |v| v.parse().unwrap()), &base.join("a"));
+    let c = a.core.counters();
+    eprintln!("{c:?}");
+    assert!(c.plots > 10_000 && c.adsb_reports > 10_000, "{c:?}");
+    assert_eq!(c.decode_errors, 0);
+    assert_eq!(c.unknown_sensor, 0);
+    let tracks: Vec<_> = a.core.picture().tracks().filter(|t| t.published()).collect();
+    let count = |id: Identity| tracks.iter().filter(|t| t.track.identity == id).count();
+    eprintln!(
+        "{} tracks: friend {} neutral {} hostile {} suspect {} unknown {} pending {}",
+        tracks.len(),
+        count(Identity::Friend),
+        count(Identity::Neutral),
+        count(Identity::Hostile),
+        count(Identity::Suspect),
+        count(Identity::Unknown),
+        count(Identity::Pending)
+    );
+    assert!(tracks.len() >= 150, "{} tracks", tracks.len());
+    assert!(count(Identity::Neutral) >= 120);
+    assert!(count(Identity::Friend) >= 3);
+    // Nothing fires without an approval.
+    assert_eq!(a.orders_before_approval, 0);
+    if a.approved.is_some() {
+        assert!(a.core.counters().approvals == 1);
+    }
+    eprintln!(
+        "plan: {:?}, approved {:?}, orders after {}",
+        a.core.last_plan(),
+        a.approved,
+        a.orders_after_approval
+    );
+    // Deterministic.
+    let b = run(200.0, &base.join("b"));
+    assert_eq!(a.digests, b.digests);
+    std::fs::remove_dir_all(&base).ok();
+}
