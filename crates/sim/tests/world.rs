@@ -428,3 +428,49 @@ for path in sys.argv[1:]:
     assert_eq!(counts[0], vec![s.radar_plots, 0], "{text}");
     assert_eq!(counts[1], vec![s.adsb_reports, 0], "{text}");
 }
+
+/// FNV-1a, 64 bit.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The batch outputs of `tests/data/golden.toml` (run-up before t = 0, cues, the auto
+/// doctrine's launches, kills, misses and aborts, impacts) are byte for byte what the batch
+/// simulator wrote before it became a loop over `World::step`. The hashes were recorded with
+/// that simulator (`tessera simulate --scenario crates/sim/tests/data/golden.toml` at commit
+/// 8e18178). A deliberate model change re-records them: run with `TESSERA_GOLDEN_PRINT=1` and
+/// say in the commit why the outputs changed.
+#[test]
+fn golden_outputs_are_unchanged() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/golden.toml");
+    let c = WorldConfig::from_file(&path).unwrap();
+    let dir = tmp("golden");
+    simulate(&c, &dir).unwrap();
+    let want: [(&str, u64, usize); 8] = [
+        ("adsb.cat021", 0xc83e75683d916d99, 444397),
+        ("adsb.sbs", 0x0a6511862765981a, 1664544),
+        ("cues.jsonl", 0xb705845dee9248f9, 21986),
+        ("engagements.jsonl", 0x4bda97894b2fca7d, 7861),
+        ("radars.cat048", 0x341871684406530b, 274405),
+        ("scenario.jsonl", 0x7b43329ddfc8655b, 5087349),
+        ("summary.json", 0x5556b1153a0fa164, 651),
+        ("truth.jsonl", 0xe1fd7ea4644aca75, 4505140),
+    ];
+    let got: Vec<(String, u64, usize)> = want
+        .iter()
+        .map(|(f, _, _)| {
+            let b = std::fs::read(dir.join(f)).unwrap();
+            (f.to_string(), fnv1a(&b), b.len())
+        })
+        .collect();
+    if std::env::var("TESSERA_GOLDEN_PRINT").is_ok() {
+        for (f, h, n) in &got {
+            println!("(\"{f}\", 0x{h:016x}, {n}),");
+        }
+    }
+    for ((f, h, n), (_, wh, wn)) in got.iter().zip(&want) {
+        assert_eq!((*n, *h), (*wn, *wh), "{f}: length/hash changed");
+    }
+}

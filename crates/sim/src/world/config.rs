@@ -498,10 +498,14 @@ fn d_reload() -> f64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Doctrine {
-    /// Nothing is engaged (pure sensor scenario).
+    /// Nothing is engaged (pure sensor scenario); external orders are refused.
     None,
-    /// Greedy shoot-look-shoot on hostile objects detected by a radar, most urgent first.
+    /// Greedy shoot-look-shoot on hostile objects detected by a radar, most urgent first
+    /// (aimed at the truth; external orders are accepted as well).
     Auto,
+    /// The world does not fire on its own: only external engagement orders (an operator's
+    /// approved recommendations, aimed at system tracks) launch interceptors.
+    External,
 }
 
 /// `[engagement]`: how the simulated defence fires (a stand-in for the operator).
@@ -560,6 +564,19 @@ impl Epoch {
             day,
             seconds_of_day: f64::from(h * 3600 + m * 60 + sec),
         })
+    }
+
+    /// The instant as nanoseconds since the Unix epoch (UTC, no leap seconds).
+    pub fn unix_ns(&self) -> i64 {
+        // Days from 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+        let (m, d) = (i64::from(self.month), i64::from(self.day));
+        let y = i64::from(self.year) - i64::from(m <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        days * 86_400_000_000_000 + (self.seconds_of_day * 1e9).round() as i64
     }
 
     /// Time of day (s since UTC midnight) of a scenario time, wrapped to one day.

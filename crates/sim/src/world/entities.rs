@@ -10,6 +10,7 @@ use super::kinematics::{
 };
 use rand::Rng;
 use rand_pcg::Pcg64Mcg;
+use serde::{Deserialize, Serialize};
 use std::f64::consts::{PI, TAU};
 
 /// Cooperative (transponder / ADS-B) identity.
@@ -29,15 +30,20 @@ pub enum Motion {
     Route(RouteMover),
     Ballistic(BallisticPlan),
     Recorded(RecordedPath),
-    /// An interceptor guided towards the predicted intercept point of entity `target`.
+    /// An interceptor guided towards the predicted intercept point of entity `target`, or,
+    /// when it has none (an external order that acquired nothing), towards the fixed point
+    /// `aim` and on.
     Guided {
-        target: usize,
+        target: Option<usize>,
+        aim: [f64; 3],
         speed: f64,
         boost: f64,
         t0: f64,
         max_tof: f64,
         /// Index of the fire unit that launched it.
         unit: usize,
+        /// The external order it was fired for.
+        order: Option<u64>,
     },
 }
 
@@ -130,6 +136,52 @@ impl Entity {
             Motion::Ballistic(b) => b.t0 + b.flight_time - t,
             Motion::Route(r) => r.time_to_go(t),
             _ => f64::INFINITY,
+        }
+    }
+}
+
+/// A live object as the world's truth, for the live system and for scoring.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TruthState {
+    pub id: u32,
+    pub name: String,
+    pub class: ObjectClass,
+    pub affiliation: Affiliation,
+    pub phase: Phase,
+    /// Flat frame (x east, y north, z height above sea level), m.
+    pub pos: [f64; 3],
+    pub vel: [f64; 3],
+    /// Transponder Mode 3/A code (squawking objects only).
+    pub mode3a: Option<u16>,
+    /// 24-bit address (transponder or ADS-B equipped objects only).
+    pub icao: Option<u32>,
+    pub callsign: Option<String>,
+    /// Broadcasts ADS-B.
+    pub adsb: bool,
+    /// Name of the defended asset a threat aims at.
+    pub target_asset: Option<String>,
+}
+
+impl TruthState {
+    /// The truth of an entity.
+    pub fn of(e: &Entity, cfg: &WorldConfig) -> Self {
+        let coop = e.coop.as_ref();
+        Self {
+            id: e.id,
+            name: e.name.clone(),
+            class: e.class,
+            affiliation: e.affiliation,
+            phase: e.phase,
+            pos: e.pos,
+            vel: e.vel,
+            mode3a: coop.filter(|c| c.transponder).map(|c| c.mode3a),
+            icao: coop.map(|c| c.icao),
+            callsign: coop.map(|c| c.callsign.clone()),
+            adsb: coop.is_some_and(|c| c.adsb),
+            target_asset: e
+                .target_asset
+                .and_then(|a| cfg.assets.get(a))
+                .map(|a| a.name.clone()),
         }
     }
 }
