@@ -363,8 +363,9 @@ impl World {
     pub fn truth(&self) -> Vec<TruthState> {
         self.ents
             .iter()
-            .filter(|e| e.alive)
-            .map(|e| TruthState::of(e, &self.config))
+            .enumerate()
+            .filter(|(_, e)| e.alive)
+            .map(|(i, e)| TruthState::of(e, &self.config, self.last_detected[i]))
             .collect()
     }
 

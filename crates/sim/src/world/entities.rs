@@ -13,6 +13,27 @@ use rand_pcg::Pcg64Mcg;
 use serde::{Deserialize, Serialize};
 use std::f64::consts::{PI, TAU};
 
+/// The Mode 3/A block of friendly military aircraft, `41xx` octal (4100–4177): the convention
+/// of the built-in scenarios (documented in `scenarios/default.toml`). Named friendly aircraft
+/// without a code get one from it; generated civil traffic never squawks in it; threats carry
+/// no transponder.
+pub const FRIENDLY_MODE3A_BLOCK: u16 = 0o4100;
+
+/// Whether a Mode 3/A code lies in the friendly block.
+pub fn is_friendly_mode3a(code: u16) -> bool {
+    code & 0o7700 == FRIENDLY_MODE3A_BLOCK
+}
+
+/// A civil code drawn from 1000–6777, moved out of the friendly block (41xx → 42xx).
+fn civil_mode3a(code: u16) -> u16 {
+    let code = code & 0o7777;
+    if is_friendly_mode3a(code) {
+        code ^ 0o0300
+    } else {
+        code
+    }
+}
+
 /// Cooperative (transponder / ADS-B) identity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Coop {
@@ -160,11 +181,13 @@ pub struct TruthState {
     pub adsb: bool,
     /// Name of the defended asset a threat aims at.
     pub target_asset: Option<String>,
+    /// Time of this object's latest radar plot (any radar), s.
+    pub last_detected_s: Option<f64>,
 }
 
 impl TruthState {
-    /// The truth of an entity.
-    pub fn of(e: &Entity, cfg: &WorldConfig) -> Self {
+    /// The truth of an entity last seen by a radar at `last_detected` (−∞: never).
+    pub fn of(e: &Entity, cfg: &WorldConfig, last_detected: f64) -> Self {
         let coop = e.coop.as_ref();
         Self {
             id: e.id,
@@ -182,6 +205,7 @@ impl TruthState {
                 .target_asset
                 .and_then(|a| cfg.assets.get(a))
                 .map(|a| a.name.clone()),
+            last_detected_s: last_detected.is_finite().then_some(last_detected),
         }
     }
 }
@@ -226,9 +250,16 @@ pub fn build(cfg: &WorldConfig, rng: &mut Pcg64Mcg) -> Result<Vec<Entity>, SimEr
         e.rcs_m2 = a.rcs_m2.unwrap_or(5.0);
         if a.transponder || a.adsb {
             e.coop = Some(Coop {
-                icao: 0xF0_0000 | id,
+                icao: 0xF0_0000 | (id & 0x0F_FFFF),
                 callsign: a.callsign.clone().unwrap_or_else(|| format!("F{id:05}")),
-                mode3a: a.mode3a.as_deref().and_then(parse_mode3a).unwrap_or(0o4000),
+                mode3a: a
+                    .mode3a
+                    .as_deref()
+                    .and_then(parse_mode3a)
+                    .unwrap_or(match a.affiliation {
+                        Affiliation::Friendly => FRIENDLY_MODE3A_BLOCK | (id as u16 & 0o77),
+                        _ => 0o2000 | (id as u16 & 0o777),
+                    }),
                 transponder: a.transponder,
                 adsb: a.adsb,
                 nacp: 9,
@@ -317,7 +348,7 @@ pub fn civil(
         e.coop = Some(Coop {
             icao: 0xF0_0000 | (id & 0x0F_FFFF),
             callsign: format!("CIV{:04}", serial % 10_000),
-            mode3a: rng.random_range(0o1000..0o7000u16) & 0o7777,
+            mode3a: civil_mode3a(rng.random_range(0o1000..0o7000u16)),
             transponder,
             adsb,
             nacp: [8u8, 9, 9, 10][rng.random_range(0..4usize)],
@@ -438,7 +469,12 @@ fn threat_group(
             _ => {
                 let (legs, end, start_z) = route_legs(th, launch, aim, alt, speed);
                 let start = [launch[0], launch[1], start_z];
-                let travel = RouteMover::path_length(start, &legs) / speed;
+                // Time on target: a strike aircraft's egress leg comes after it.
+                let to_target = match th.class {
+                    ObjectClass::Aircraft => &legs[..legs.len().saturating_sub(1)],
+                    _ => &legs[..],
+                };
+                let travel = RouteMover::path_length(start, to_target) / speed;
                 let t0 = match (th.launch_s, th.arrive_s) {
                     (Some(l), _) => l + offset,
                     (None, Some(a)) => a + offset - travel - th.loiter_s,
@@ -569,5 +605,20 @@ fn route_legs(
             });
             (legs, RouteEnd::Impact, launch[2].max(alt))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_codes_stay_out_of_the_friendly_block() {
+        for c in 0o1000..0o7000u16 {
+            let m = civil_mode3a(c);
+            assert!(!is_friendly_mode3a(m), "{c:o} -> {m:o}");
+            assert!((0o1000..0o7000).contains(&m));
+        }
+        assert!(is_friendly_mode3a(0o4101) && !is_friendly_mode3a(0o4200));
     }
 }
