@@ -6,12 +6,12 @@
 //! outputs to files, and the live system drives the same world in real time and commands
 //! engagements with [`World::order_engagement`].
 //!
-//! Within a step `[t, t + step_s)`: objects whose time has come start; truth lines are written
-//! (when due); the radars sweep their sector (beam crossings placed exactly by linear
+//! Within a step `[t, t + step_s)`: truth lines are written (when due); the radars sweep their sector (beam crossings placed exactly by linear
 //! extrapolation inside the step), ADS-B broadcasts and early-warning observations are made;
 //! the `auto` doctrine (if selected) fires; then all objects advance to `t + step_s`,
 //! interceptors last (after their targets moved), with end-game draws; civil aircraft that left
-//! are replaced. Before `t = 0` the world is advanced unobserved ([`World::new`] does this), so
+//! are replaced; objects whose time has come by `t + step_s` start (so [`World::truth`] between
+//! steps and orders see them). Before `t = 0` the world is advanced unobserved ([`World::new`] does this), so
 //! threats launched before the scenario starts are in flight at `t = 0`.
 
 use super::config::{Doctrine, Epoch, SensorKindConfig, WorldConfig};
@@ -258,6 +258,7 @@ impl World {
             encode_error: None,
             config: config.clone(),
         };
+        w.start_due(w.time_s());
         while w.k < 0 {
             let out = w.advance();
             w.pending_events.extend(out.events);
@@ -613,13 +614,6 @@ impl World {
             t1_s: t1,
             ..Default::default()
         };
-        // Start objects whose time has come.
-        for e in self.ents.iter_mut() {
-            if !e.started && e.born <= t + 1e-9 {
-                e.started = true;
-                e.alive = start_state(e, t);
-            }
-        }
         let observing = t >= -1e-9;
         if observing {
             self.truth_lines(t, &mut out.truth_lines);
@@ -654,12 +648,23 @@ impl World {
             self.in_flight.push(0);
         }
         self.k += 1;
+        self.start_due(t1);
         // Deliver the cues due in this step (all that are left at the end).
         let last = self.finished();
         self.pending_cues.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
         let due = self.pending_cues.partition_point(|c| last || c.t_s < t1);
         out.cues = self.pending_cues.drain(..due).collect();
         out
+    }
+
+    /// Starts the objects whose time has come by `t`.
+    fn start_due(&mut self, t: f64) {
+        for e in self.ents.iter_mut() {
+            if !e.started && e.born <= t + 1e-9 {
+                e.started = true;
+                e.alive = start_state(e, t);
+            }
+        }
     }
 
     fn truth_lines(&mut self, t: f64, line: &mut String) {
