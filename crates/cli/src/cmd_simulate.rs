@@ -47,7 +47,15 @@ mod tests {
         .unwrap();
         let e = run_simulate(Some(&path), &dir.join("out")).unwrap_err();
         let msg = format!("{e:#}");
-        assert!(msg.contains("s.toml:20") && msg.contains("colour"), "{msg}");
+        let line = tessera_sim::world::DEFAULT_TOML
+            .lines()
+            .position(|l| l.starts_with("duration_s = 600.0"))
+            .unwrap()
+            + 2;
+        assert!(
+            msg.contains(&format!("s.toml:{line}:")) && msg.contains("colour"),
+            "{msg}"
+        );
         std::fs::remove_dir_all(&dir).ok();
     }
 }

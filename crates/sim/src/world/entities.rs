@@ -249,21 +249,20 @@ pub fn build(cfg: &WorldConfig, rng: &mut Pcg64Mcg) -> Result<Vec<Entity>, SimEr
         e.born = a.start_s;
         e.rcs_m2 = a.rcs_m2.unwrap_or(5.0);
         if a.transponder || a.adsb {
-            e.coop = Some(Coop {
-                icao: 0xF0_0000 | (id & 0x0F_FFFF),
-                callsign: a.callsign.clone().unwrap_or_else(|| format!("F{id:05}")),
-                mode3a: a
-                    .mode3a
-                    .as_deref()
-                    .and_then(parse_mode3a)
-                    .unwrap_or(match a.affiliation {
-                        Affiliation::Friendly => FRIENDLY_MODE3A_BLOCK | (id as u16 & 0o77),
-                        _ => 0o2000 | (id as u16 & 0o777),
-                    }),
-                transponder: a.transponder,
-                adsb: a.adsb,
-                nacp: 9,
-            });
+            e.coop =
+                Some(Coop {
+                    icao: 0xF0_0000 | (id & 0x0F_FFFF),
+                    callsign: a.callsign.clone().unwrap_or_else(|| format!("F{id:05}")),
+                    mode3a: a.mode3a.as_deref().and_then(parse_mode3a).unwrap_or(
+                        match a.affiliation {
+                            Affiliation::Friendly => FRIENDLY_MODE3A_BLOCK | (id as u16 & 0o77),
+                            _ => 0o2000 | (id as u16 & 0o777),
+                        },
+                    ),
+                    transponder: a.transponder,
+                    adsb: a.adsb,
+                    nacp: 9,
+                });
         }
         out.push(e);
     }
