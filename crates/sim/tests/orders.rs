@@ -403,3 +403,26 @@ fn orders_are_deterministic_and_events_serialise() {
         );
     }
 }
+
+#[test]
+fn doctrine_external_is_read_from_a_file_and_code_built_configs_are_validated() {
+    let text =
+        tessera_sim::world::DEFAULT_TOML.replace("doctrine = \"auto\"", "doctrine = \"external\"");
+    let c = WorldConfig::from_toml_str(&text, std::path::Path::new("x.toml")).unwrap();
+    assert_eq!(c.engagement.doctrine, Doctrine::External);
+    // A configuration edited in code gets the file's checks, named by key path.
+    let mut c = default_world();
+    c.launchers[2].interceptor = "Laser".into();
+    let e = World::new(&c).unwrap_err().to_string();
+    assert!(
+        e.contains("launcher[2].interceptor") && e.contains("Laser"),
+        "{e}"
+    );
+    let mut c = default_world();
+    c.aircraft[0].waypoints_m.clear();
+    let e = World::new(&c).unwrap_err().to_string();
+    assert!(e.contains("aircraft[0].waypoints_m"), "{e}");
+    let mut c = default_world();
+    c.scenario.step_s = 0.0;
+    assert!(World::new(&c).is_err());
+}

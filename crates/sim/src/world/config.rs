@@ -34,13 +34,17 @@ pub enum ConfigError {
         key: String,
         message: String,
     },
+    /// A value error in a configuration built in code (no file): `key` is the key path, e.g.
+    /// `launcher[2].interceptor`.
+    #[error("scenario key `{key}`: {message}")]
+    Invalid { key: String, message: String },
 }
 
 impl ConfigError {
     /// The line of the error (0 for I/O errors).
     pub fn line(&self) -> usize {
         match self {
-            Self::Io { .. } => 0,
+            Self::Io { .. } | Self::Invalid { .. } => 0,
             Self::At { line, .. } => *line,
         }
     }
@@ -49,7 +53,7 @@ impl ConfigError {
     pub fn key(&self) -> Option<&str> {
         match self {
             Self::Io { .. } => None,
-            Self::At { key, .. } => Some(key),
+            Self::At { key, .. } | Self::Invalid { key, .. } => Some(key),
         }
     }
 }
@@ -713,6 +717,34 @@ impl WorldConfig {
         Ok(cfg)
     }
 
+    /// The same semantic checks as reading a file, for a configuration built or edited in
+    /// code (the first problem, named by its key path).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let Some(issue) = self.issues().into_iter().next() else {
+            return Ok(());
+        };
+        let mut key = String::new();
+        for seg in &issue.path {
+            match seg {
+                Seg::Key(k) => {
+                    if !key.is_empty() {
+                        key.push('.');
+                    }
+                    key.push_str(k);
+                }
+                Seg::Index(i) => key.push_str(&format!("[{i}]")),
+            }
+        }
+        if !key.is_empty() {
+            key.push('.');
+        }
+        key.push_str(issue.key);
+        Err(ConfigError::Invalid {
+            key,
+            message: issue.message,
+        })
+    }
+
     /// Semantic checks, in file order of sections.
     fn issues(&self) -> Vec<Issue> {
         let mut out = Vec::new();
@@ -1106,5 +1138,19 @@ fn threat_issues(
             "waypoints_m",
             "waypoints must be finite and not below sea level".into(),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epochs_convert_to_unix_time() {
+        let ns = |s: &str| Epoch::parse(s).unwrap().unix_ns() / 1_000_000_000;
+        assert_eq!(ns("1970-01-01T00:00:00Z"), 0);
+        assert_eq!(ns("2024-01-01T10:00:00Z"), 1_704_103_200);
+        assert_eq!(ns("2024-03-01T00:00:00Z"), 1_709_251_200, "after a leap day");
+        assert_eq!(ns("1969-12-31T23:59:59Z"), -1);
     }
 }

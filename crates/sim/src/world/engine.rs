@@ -177,17 +177,13 @@ fn start_state(e: &mut Entity, t: f64) -> bool {
 }
 
 impl World {
-    /// Builds the world of a scenario and runs it unobserved up to `t = 0`.
+    /// Builds the world of a scenario (validated again, so a configuration built or edited in
+    /// code is checked like a file) and runs it unobserved up to `t = 0`.
     pub fn new(config: &WorldConfig) -> Result<World, SimError> {
+        config.validate()?;
         let sc = &config.scenario;
         let epoch = Epoch::parse(&sc.epoch)
             .ok_or_else(|| SimError::Scenario(format!("bad epoch {:?}", sc.epoch)))?;
-        if !(sc.step_s > 0.0 && sc.duration_s > 0.0) {
-            return Err(SimError::Scenario(format!(
-                "step_s {} and duration_s {} must be positive",
-                sc.step_s, sc.duration_s
-            )));
-        }
         let frame = WorldFrame {
             plane: LocalTangentPlane::new(Geodetic::from_degrees(
                 sc.origin_lat_deg,
