@@ -1150,7 +1150,11 @@ mod tests {
         let ns = |s: &str| Epoch::parse(s).unwrap().unix_ns() / 1_000_000_000;
         assert_eq!(ns("1970-01-01T00:00:00Z"), 0);
         assert_eq!(ns("2024-01-01T10:00:00Z"), 1_704_103_200);
-        assert_eq!(ns("2024-03-01T00:00:00Z"), 1_709_251_200, "after a leap day");
+        assert_eq!(
+            ns("2024-03-01T00:00:00Z"),
+            1_709_251_200,
+            "after a leap day"
+        );
         assert_eq!(ns("1969-12-31T23:59:59Z"), -1);
     }
 }
