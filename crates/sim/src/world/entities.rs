@@ -1,7 +1,8 @@
 //! Air objects of the simulated world and their construction from the scenario: civil traffic
 //! (generated, respawned at the area edge when one leaves, or recorded), named aircraft, threat
 //! groups expanded into members and timed (launch time, or arrival time minus the planned flight
-//! time), and interceptors created by the engagement model.
+//! time), and interceptors created by the engagement model; the Mode 3/A convention (the
+//! friendly 41xx block) and the [`TruthState`] the world reports of each live object.
 
 use super::SimError;
 use super::config::{Affiliation, ObjectClass, ThreatConfig, WorldConfig, parse_mode3a};

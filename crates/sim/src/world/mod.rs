@@ -9,7 +9,8 @@
 //! - [`kinematics`]: ballistic, route-flying and recorded trajectories.
 //! - [`entities`]: the air objects built from a scenario.
 //! - [`sensors`]: radars, ADS-B receivers, the early-warning cue feed.
-//! - [`engagement`]: fire units, doctrine, fly-out and kill draws.
+//! - [`engagement`]: fire units, engagement orders and their refusals, events, fly-out and
+//!   kill draws.
 //! - [`outputs`]: the files written (table in that module).
 //! - [`default`]: the embedded default scenario.
 //!
@@ -28,10 +29,8 @@ pub mod kinematics;
 pub mod outputs;
 pub mod sensors;
 
-pub use config::{ConfigError, WorldConfig};
+pub use config::{ConfigError, Doctrine, WorldConfig};
 pub use default::{DEFAULT_TOML, default_world};
-
-pub use config::Doctrine;
 pub use engagement::{
     AbortReason, EngagementEvent, EngagementOrder, EngagementRefused, LauncherStatus, MissReason,
 };
@@ -45,6 +44,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
+
 /// A simulation failure.
 #[derive(Debug, Error)]
 pub enum SimError {
