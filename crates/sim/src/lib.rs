@@ -6,9 +6,10 @@
 //! - [`radar_scenario`]: a generator of that format (targets flying straight or in coordinated
 //!   turns, late births and early deaths, staggered radars with noise, Pd and clutter), the same
 //!   model as the peer's script, fast enough for 10,000-target scale benchmarks.
-//! - [`world`]: the scenario simulator behind `tessera simulate`: TOML scenarios (threats of
-//!   every class, radars, ADS-B, cue feed, launchers) → truth, CAT048/CAT021/SBS, scenario JSON
-//!   lines and engagement outcomes; the embedded default scenario.
+//! - [`world`]: the scenario simulator behind `tessera simulate` and the live system: TOML
+//!   scenarios (threats of every class, radars, ADS-B, cue feed, launchers) → truth,
+//!   CAT048/CAT021/SBS, scenario JSON lines and engagement outcomes, as a steppable
+//!   [`world::World`] that also takes engagement orders; the embedded default scenario.
 
 pub mod radar_scenario;
 pub mod scenario_file;

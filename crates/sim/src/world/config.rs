@@ -34,13 +34,17 @@ pub enum ConfigError {
         key: String,
         message: String,
     },
+    /// A value error in a configuration built in code (no file): `key` is the key path, e.g.
+    /// `launcher[2].interceptor`.
+    #[error("scenario key `{key}`: {message}")]
+    Invalid { key: String, message: String },
 }
 
 impl ConfigError {
     /// The line of the error (0 for I/O errors).
     pub fn line(&self) -> usize {
         match self {
-            Self::Io { .. } => 0,
+            Self::Io { .. } | Self::Invalid { .. } => 0,
             Self::At { line, .. } => *line,
         }
     }
@@ -49,7 +53,7 @@ impl ConfigError {
     pub fn key(&self) -> Option<&str> {
         match self {
             Self::Io { .. } => None,
-            Self::At { key, .. } => Some(key),
+            Self::At { key, .. } | Self::Invalid { key, .. } => Some(key),
         }
     }
 }
@@ -498,10 +502,14 @@ fn d_reload() -> f64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Doctrine {
-    /// Nothing is engaged (pure sensor scenario).
+    /// Nothing is engaged (pure sensor scenario); external orders are refused.
     None,
-    /// Greedy shoot-look-shoot on hostile objects detected by a radar, most urgent first.
+    /// Greedy shoot-look-shoot on hostile objects detected by a radar, most urgent first
+    /// (aimed at the truth; external orders are accepted as well).
     Auto,
+    /// The world does not fire on its own: only external engagement orders (an operator's
+    /// approved recommendations, aimed at system tracks) launch interceptors.
+    External,
 }
 
 /// `[engagement]`: how the simulated defence fires (a stand-in for the operator).
@@ -560,6 +568,19 @@ impl Epoch {
             day,
             seconds_of_day: f64::from(h * 3600 + m * 60 + sec),
         })
+    }
+
+    /// The instant as nanoseconds since the Unix epoch (UTC, no leap seconds).
+    pub fn unix_ns(&self) -> i64 {
+        // Days from 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+        let (m, d) = (i64::from(self.month), i64::from(self.day));
+        let y = i64::from(self.year) - i64::from(m <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        days * 86_400_000_000_000 + (self.seconds_of_day * 1e9).round() as i64
     }
 
     /// Time of day (s since UTC midnight) of a scenario time, wrapped to one day.
@@ -694,6 +715,34 @@ impl WorldConfig {
             });
         }
         Ok(cfg)
+    }
+
+    /// The same semantic checks as reading a file, for a configuration built or edited in
+    /// code (the first problem, named by its key path).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let Some(issue) = self.issues().into_iter().next() else {
+            return Ok(());
+        };
+        let mut key = String::new();
+        for seg in &issue.path {
+            match seg {
+                Seg::Key(k) => {
+                    if !key.is_empty() {
+                        key.push('.');
+                    }
+                    key.push_str(k);
+                }
+                Seg::Index(i) => key.push_str(&format!("[{i}]")),
+            }
+        }
+        if !key.is_empty() {
+            key.push('.');
+        }
+        key.push_str(issue.key);
+        Err(ConfigError::Invalid {
+            key,
+            message: issue.message,
+        })
     }
 
     /// Semantic checks, in file order of sections.
@@ -1089,5 +1138,23 @@ fn threat_issues(
             "waypoints_m",
             "waypoints must be finite and not below sea level".into(),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epochs_convert_to_unix_time() {
+        let ns = |s: &str| Epoch::parse(s).unwrap().unix_ns() / 1_000_000_000;
+        assert_eq!(ns("1970-01-01T00:00:00Z"), 0);
+        assert_eq!(ns("2024-01-01T10:00:00Z"), 1_704_103_200);
+        assert_eq!(
+            ns("2024-03-01T00:00:00Z"),
+            1_709_251_200,
+            "after a leap day"
+        );
+        assert_eq!(ns("1969-12-31T23:59:59Z"), -1);
     }
 }

@@ -1,7 +1,8 @@
 //! Air objects of the simulated world and their construction from the scenario: civil traffic
 //! (generated, respawned at the area edge when one leaves, or recorded), named aircraft, threat
 //! groups expanded into members and timed (launch time, or arrival time minus the planned flight
-//! time), and interceptors created by the engagement model.
+//! time), and interceptors created by the engagement model; the Mode 3/A convention (the
+//! friendly 41xx block) and the [`TruthState`] the world reports of each live object.
 
 use super::SimError;
 use super::config::{Affiliation, ObjectClass, ThreatConfig, WorldConfig, parse_mode3a};
@@ -10,7 +11,29 @@ use super::kinematics::{
 };
 use rand::Rng;
 use rand_pcg::Pcg64Mcg;
+use serde::{Deserialize, Serialize};
 use std::f64::consts::{PI, TAU};
+
+/// The Mode 3/A block of friendly military aircraft, `41xx` octal (4100–4177): the convention
+/// of the built-in scenarios (documented in `scenarios/default.toml`). Named friendly aircraft
+/// without a code get one from it; generated civil traffic never squawks in it; threats carry
+/// no transponder.
+pub const FRIENDLY_MODE3A_BLOCK: u16 = 0o4100;
+
+/// Whether a Mode 3/A code lies in the friendly block.
+pub fn is_friendly_mode3a(code: u16) -> bool {
+    code & 0o7700 == FRIENDLY_MODE3A_BLOCK
+}
+
+/// A civil code drawn from 1000–6777, moved out of the friendly block (41xx → 42xx).
+fn civil_mode3a(code: u16) -> u16 {
+    let code = code & 0o7777;
+    if is_friendly_mode3a(code) {
+        code ^ 0o0300
+    } else {
+        code
+    }
+}
 
 /// Cooperative (transponder / ADS-B) identity.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,15 +52,20 @@ pub enum Motion {
     Route(RouteMover),
     Ballistic(BallisticPlan),
     Recorded(RecordedPath),
-    /// An interceptor guided towards the predicted intercept point of entity `target`.
+    /// An interceptor guided towards the predicted intercept point of entity `target`, or,
+    /// when it has none (an external order that acquired nothing), towards the fixed point
+    /// `aim` and on.
     Guided {
-        target: usize,
+        target: Option<usize>,
+        aim: [f64; 3],
         speed: f64,
         boost: f64,
         t0: f64,
         max_tof: f64,
         /// Index of the fire unit that launched it.
         unit: usize,
+        /// The external order it was fired for.
+        order: Option<u64>,
     },
 }
 
@@ -134,6 +162,55 @@ impl Entity {
     }
 }
 
+/// A live object as the world's truth, for the live system and for scoring.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TruthState {
+    pub id: u32,
+    pub name: String,
+    pub class: ObjectClass,
+    pub affiliation: Affiliation,
+    pub phase: Phase,
+    /// Flat frame (x east, y north, z height above sea level), m.
+    pub pos: [f64; 3],
+    pub vel: [f64; 3],
+    /// Transponder Mode 3/A code (squawking objects only).
+    pub mode3a: Option<u16>,
+    /// 24-bit address (transponder or ADS-B equipped objects only).
+    pub icao: Option<u32>,
+    pub callsign: Option<String>,
+    /// Broadcasts ADS-B.
+    pub adsb: bool,
+    /// Name of the defended asset a threat aims at.
+    pub target_asset: Option<String>,
+    /// Time of this object's latest radar plot (any radar), s.
+    pub last_detected_s: Option<f64>,
+}
+
+impl TruthState {
+    /// The truth of an entity last seen by a radar at `last_detected` (−∞: never).
+    pub fn of(e: &Entity, cfg: &WorldConfig, last_detected: f64) -> Self {
+        let coop = e.coop.as_ref();
+        Self {
+            id: e.id,
+            name: e.name.clone(),
+            class: e.class,
+            affiliation: e.affiliation,
+            phase: e.phase,
+            pos: e.pos,
+            vel: e.vel,
+            mode3a: coop.filter(|c| c.transponder).map(|c| c.mode3a),
+            icao: coop.map(|c| c.icao),
+            callsign: coop.map(|c| c.callsign.clone()),
+            adsb: coop.is_some_and(|c| c.adsb),
+            target_asset: e
+                .target_asset
+                .and_then(|a| cfg.assets.get(a))
+                .map(|a| a.name.clone()),
+            last_detected_s: last_detected.is_finite().then_some(last_detected),
+        }
+    }
+}
+
 /// Builds all configured objects (civil traffic, aircraft, threats).
 pub fn build(cfg: &WorldConfig, rng: &mut Pcg64Mcg) -> Result<Vec<Entity>, SimError> {
     let mut out = Vec::new();
@@ -173,14 +250,20 @@ pub fn build(cfg: &WorldConfig, rng: &mut Pcg64Mcg) -> Result<Vec<Entity>, SimEr
         e.born = a.start_s;
         e.rcs_m2 = a.rcs_m2.unwrap_or(5.0);
         if a.transponder || a.adsb {
-            e.coop = Some(Coop {
-                icao: 0xF0_0000 | id,
-                callsign: a.callsign.clone().unwrap_or_else(|| format!("F{id:05}")),
-                mode3a: a.mode3a.as_deref().and_then(parse_mode3a).unwrap_or(0o4000),
-                transponder: a.transponder,
-                adsb: a.adsb,
-                nacp: 9,
-            });
+            e.coop =
+                Some(Coop {
+                    icao: 0xF0_0000 | (id & 0x0F_FFFF),
+                    callsign: a.callsign.clone().unwrap_or_else(|| format!("F{id:05}")),
+                    mode3a: a.mode3a.as_deref().and_then(parse_mode3a).unwrap_or(
+                        match a.affiliation {
+                            Affiliation::Friendly => FRIENDLY_MODE3A_BLOCK | (id as u16 & 0o77),
+                            _ => 0o2000 | (id as u16 & 0o777),
+                        },
+                    ),
+                    transponder: a.transponder,
+                    adsb: a.adsb,
+                    nacp: 9,
+                });
         }
         out.push(e);
     }
@@ -265,7 +348,7 @@ pub fn civil(
         e.coop = Some(Coop {
             icao: 0xF0_0000 | (id & 0x0F_FFFF),
             callsign: format!("CIV{:04}", serial % 10_000),
-            mode3a: rng.random_range(0o1000..0o7000u16) & 0o7777,
+            mode3a: civil_mode3a(rng.random_range(0o1000..0o7000u16)),
             transponder,
             adsb,
             nacp: [8u8, 9, 9, 10][rng.random_range(0..4usize)],
@@ -386,7 +469,12 @@ fn threat_group(
             _ => {
                 let (legs, end, start_z) = route_legs(th, launch, aim, alt, speed);
                 let start = [launch[0], launch[1], start_z];
-                let travel = RouteMover::path_length(start, &legs) / speed;
+                // Time on target: a strike aircraft's egress leg comes after it.
+                let to_target = match th.class {
+                    ObjectClass::Aircraft => &legs[..legs.len().saturating_sub(1)],
+                    _ => &legs[..],
+                };
+                let travel = RouteMover::path_length(start, to_target) / speed;
                 let t0 = match (th.launch_s, th.arrive_s) {
                     (Some(l), _) => l + offset,
                     (None, Some(a)) => a + offset - travel - th.loiter_s,
@@ -517,5 +605,20 @@ fn route_legs(
             });
             (legs, RouteEnd::Impact, launch[2].max(alt))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_codes_stay_out_of_the_friendly_block() {
+        for c in 0o1000..0o7000u16 {
+            let m = civil_mode3a(c);
+            assert!(!is_friendly_mode3a(m), "{c:o} -> {m:o}");
+            assert!((0o1000..0o7000).contains(&m));
+        }
+        assert!(is_friendly_mode3a(0o4101) && !is_friendly_mode3a(0o4200));
     }
 }

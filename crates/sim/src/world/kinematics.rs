@@ -22,7 +22,8 @@ use std::f64::consts::{PI, TAU};
 pub const G: f64 = 9.806_65;
 
 /// Flight phase, reported in the truth output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Phase {
     Boost,
     Midcourse,

@@ -1,4 +1,5 @@
-//! Output files of a simulation run, all written as the run proceeds:
+//! Output files of a batch simulation run ([`super::simulate`]), all written as the run
+//! proceeds from the [`super::StepOutput`]s, and the SBS line format:
 //!
 //! | file | content |
 //! |---|---|
@@ -8,7 +9,7 @@
 //! | `adsb.cat021` | CAT021 reports of all ADS-B receivers |
 //! | `adsb.sbs` | the same reports as SBS/BaseStation `MSG` lines |
 //! | `cues.jsonl` | early-warning cues, ordered by delivery time |
-//! | `engagements.jsonl` | launches, kills, misses, impacts |
+//! | `engagements.jsonl` | launches, kills, misses, aborts, impacts ([`super::EngagementEvent::to_jsonl`]) |
 //! | `summary.json` | counts |
 //!
 //! The scenario file is the snapshot view formats.md defines: at each antenna north crossing of
@@ -20,7 +21,6 @@ use super::config::Epoch;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use tessera_asterix::typed::{Cat021Report, Cat048Plot, encode_cat048};
 
 /// A buffered output file that remembers its path for errors.
 pub struct Out {
@@ -57,28 +57,6 @@ impl Out {
             source,
         })
     }
-}
-
-/// Writes CAT048 plots of one radar as data blocks (≤ 64 KiB each).
-pub fn write_cat048(out: &mut Out, plots: &[Cat048Plot]) -> Result<usize, SimError> {
-    let mut n = 0;
-    for chunk in plots.chunks(512) {
-        let block = encode_cat048(chunk)?;
-        out.put(&block)?;
-        n += 1;
-    }
-    Ok(n)
-}
-
-/// Writes CAT021 reports as data blocks.
-pub fn write_cat021(out: &mut Out, reports: &[Cat021Report]) -> Result<usize, SimError> {
-    let mut n = 0;
-    for chunk in reports.chunks(512) {
-        let block = tessera_asterix::encode_cat021(chunk)?;
-        out.put(&block)?;
-        n += 1;
-    }
-    Ok(n)
 }
 
 /// `HH:MM:SS.sss` of a time of day.

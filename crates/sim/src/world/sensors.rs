@@ -20,6 +20,7 @@
 use super::config::{ObjectClass, SensorConfig, SensorKindConfig};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
+use serde::{Deserialize, Serialize};
 use tessera_geo::{Geodetic, LocalTangentPlane, Matrix3, Position, Vector3};
 
 /// Effective earth radius for radio propagation (4/3 earth), m.
@@ -45,6 +46,24 @@ impl WorldFrame {
             .enu_to_geodetic(&Position::new(p[0], p[1], 0.0))
             .unwrap_or_else(|_| self.plane.origin());
         g.with_height(p[2]).unwrap_or(g)
+    }
+
+    /// The flat-frame point of a geodetic position, the exact inverse of [`Self::geodetic`]:
+    /// the tangent-plane point on the ellipsoid normal through `g`, with `z` = its height.
+    pub fn flat(&self, g: &Geodetic) -> [f64; 3] {
+        let on = g.with_height(0.0).unwrap_or(*g);
+        let p = self.plane.geodetic_to_enu(&on);
+        let (lat, lon) = (g.lat(), g.lon());
+        let n_ecef = Vector3::new(lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin());
+        let n = self.plane.ecef_to_enu_rotation() * n_ecef;
+        let u = if n.z.abs() > 1e-9 { -p.z() / n.z } else { 0.0 };
+        [p.x() + u * n.x, p.y() + u * n.y, g.height()]
+    }
+
+    /// The origin's latitude and longitude, degrees.
+    pub fn origin_deg(&self) -> (f64, f64) {
+        let o = self.plane.origin();
+        (o.lat_deg(), o.lon_deg())
     }
 }
 
@@ -335,6 +354,49 @@ impl CueFeed {
     }
 }
 
+/// An early-warning cue: a noisy observation of a threat, delivered `latency_s` after it was
+/// made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cue {
+    /// Delivery time, s.
+    pub t_s: f64,
+    /// Observation time, s.
+    pub t_obs_s: f64,
+    /// Sensor id of the feed.
+    pub feed: u32,
+    /// Truth id of the object observed (for scoring; a real feed does not know it).
+    pub truth: u32,
+    pub class: ObjectClass,
+    /// Observed position and velocity, flat frame.
+    pub pos: [f64; 3],
+    pub vel: [f64; 3],
+    pub sigma_pos_m: f64,
+    pub sigma_vel_mps: f64,
+}
+
+impl Cue {
+    /// The `cues.jsonl` line (with its newline).
+    pub fn to_jsonl(&self) -> String {
+        let (p, v) = (self.pos, self.vel);
+        format!(
+            "{{\"t_s\":{:.3},\"t_obs_s\":{:.3},\"feed\":{},\"truth\":{},\"class\":\"{}\",\"pos\":[{:.0},{:.0},{:.0}],\"vel\":[{:.1},{:.1},{:.1}],\"sigma_pos_m\":{},\"sigma_vel_mps\":{}}}\n",
+            self.t_s,
+            self.t_obs_s,
+            self.feed,
+            self.truth,
+            self.class.as_str(),
+            p[0],
+            p[1],
+            p[2],
+            v[0],
+            v[1],
+            v[2],
+            self.sigma_pos_m,
+            self.sigma_vel_mps
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,5 +425,22 @@ reference_pd = 0.8
         let p = [10e3, 20e3, 3000.0];
         let (a, b) = (r.flat_rae(p), r.wgs_rae(&frame, p));
         assert!((a.range - b.range).abs() < 50.0 && (a.azimuth - b.azimuth).abs() < 1e-3);
+    }
+
+    #[test]
+    fn flat_inverts_geodetic() {
+        let frame = WorldFrame {
+            plane: LocalTangentPlane::new(Geodetic::from_degrees(10.0, -30.0, 0.0).unwrap()),
+        };
+        for p in [
+            [0.0, 0.0, 0.0],
+            [250e3, -180e3, 9000.0],
+            [-40e3, 30e3, 120e3],
+        ] {
+            let q = frame.flat(&frame.geodetic(p));
+            for k in 0..3 {
+                assert!((q[k] - p[k]).abs() < 1e-3, "{p:?} -> {q:?}");
+            }
+        }
     }
 }
