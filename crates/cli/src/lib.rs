@@ -4,6 +4,8 @@
 pub mod cmd_bench;
 pub mod cmd_decode;
 pub mod cmd_eval;
+pub mod cmd_live;
+pub mod cmd_replay;
 pub mod cmd_run;
 pub mod cmd_simulate;
 pub mod cmd_track;

@@ -1,6 +1,8 @@
 //! The `tessera` binary: command-line front end of the Tessera engine.
 
-use tessera_cli::{cmd_bench, cmd_decode, cmd_eval, cmd_run, cmd_simulate, cmd_track, cmd_wta};
+use tessera_cli::{
+    cmd_bench, cmd_decode, cmd_eval, cmd_live, cmd_replay, cmd_run, cmd_simulate, cmd_track, cmd_wta,
+};
 use tessera_sim::{RadarScenarioParams, generate};
 
 use anyhow::{Context, Result};
@@ -21,9 +23,63 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// The main job: play a scenario (the embedded default when none is given) through the
-    /// tracker and report the composite picture's quality.
+    /// The main job: the live system on a scenario (the embedded default "Coastal Sector" when
+    /// none is given): simulated sensors and fire units in real time, the composite picture,
+    /// threat evaluation and engagement recommendations, the operator page at --listen.
     Run {
+        /// Scenario file (TOML).
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Address of the page and API.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Journal and accounts.
+        #[arg(long, default_value = "tessera-data")]
+        data_dir: PathBuf,
+        /// Scenario seconds per wall-clock second.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Run the first SECONDS of the scenario as fast as possible.
+        #[arg(long, default_value_t = 0.0)]
+        start_s: f64,
+        /// Also ingest ASTERIX on UDP: ADDR, or GROUP@ADDR to join a multicast group.
+        #[arg(long)]
+        udp: Vec<String>,
+        /// Also ingest ASTERIX block streams on TCP.
+        #[arg(long)]
+        tcp: Vec<std::net::SocketAddr>,
+        /// Also replay an ASTERIX recording (raw, pcap, pcapng).
+        #[arg(long)]
+        replay: Vec<PathBuf>,
+        /// Speed of --replay (0: as fast as the core takes it).
+        #[arg(long, default_value_t = 1.0)]
+        replay_speed: f64,
+        /// No simulator: only the --udp/--tcp/--replay sources (sensor sites from --scenario).
+        #[arg(long)]
+        no_sim: bool,
+        /// Stop after this many wall-clock seconds.
+        #[arg(long)]
+        exit_after_s: Option<f64>,
+        /// Capacity of the sensor-data queue (beyond it, UDP datagrams are dropped and counted).
+        #[arg(long, default_value_t = 8192)]
+        queue: usize,
+        /// Logs as JSON lines.
+        #[arg(long)]
+        log_json: bool,
+    },
+    /// Replays a journaled run through a fresh core and checks every cycle's digest against
+    /// the live one; optionally exports tracks and engagements as CSV.
+    Replay {
+        journal: PathBuf,
+        #[arg(long)]
+        run: Option<i64>,
+        /// Write tracks.csv and engagements.csv into this directory.
+        #[arg(long)]
+        export: Option<PathBuf>,
+    },
+    /// Batch scoring: play a scenario's detections (the embedded benchmark scenario when none
+    /// is given) through the tracker and report OSPA, GOSPA and SIAP against its truth.
+    Score {
         #[arg(long)]
         scenario: Option<PathBuf>,
         #[arg(long)]
@@ -221,7 +277,69 @@ fn main() -> Result<()> {
             out.flush()?;
             eprintln!("{}", serde_json::to_string(&summary)?);
         }
-        Command::Run { scenario, config } => {
+        Command::Run {
+            scenario,
+            listen,
+            data_dir,
+            speed,
+            start_s,
+            udp,
+            tcp,
+            replay,
+            replay_speed,
+            no_sim,
+            exit_after_s,
+            queue,
+            log_json,
+        } => {
+            anyhow::ensure!(
+                speed.is_finite() && speed > 0.0 && speed <= 100.0,
+                "--speed must be in (0, 100]"
+            );
+            let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+            let sub = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr);
+            if log_json {
+                sub.json().init();
+            } else {
+                sub.init();
+            }
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(cmd_live::run_live(cmd_live::LiveOptions {
+                scenario,
+                listen,
+                data_dir,
+                speed,
+                start_s,
+                udp,
+                tcp,
+                replay,
+                replay_speed,
+                no_sim,
+                exit_after_s,
+                queue,
+            }))?;
+        }
+        Command::Replay {
+            journal,
+            run,
+            export,
+        } => {
+            let rep = cmd_replay::run_replay(&journal, run, export.as_deref())?;
+            println!("{}", serde_json::to_string(&rep)?);
+            anyhow::ensure!(
+                rep.mismatches == 0,
+                "{} of {} cycles differ from the live run (first at input {:?})",
+                rep.mismatches,
+                rep.compared,
+                rep.first_mismatch_seq
+            );
+        }
+        Command::Score { scenario, config } => {
             let cfg = cmd_track::load_config(config.as_deref())?;
             let s = cmd_run::run(scenario.as_deref(), &cfg)?;
             let e = &s.evaluation;

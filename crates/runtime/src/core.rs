@@ -479,16 +479,28 @@ impl Core {
                 launcher,
                 rounds,
             } => {
+                let first = self
+                    .workflow
+                    .get(*engagement)
+                    .is_some_and(|r| r.status == EngagementStatus::Approved);
                 if let Some(li) = self.launcher_index(launcher) {
                     let l = &mut self.launchers[li];
                     l.inventory = l.inventory.saturating_sub(*rounds);
-                    l.in_flight += 1;
+                    if first {
+                        // One engagement channel per engagement, whatever its rounds.
+                        l.in_flight += 1;
+                    }
                     l.last_launch = Some(t);
                     self.launcher_changed.insert(li);
                 }
                 self.counters.launches += u64::from(*rounds);
-                self.workflow
-                    .transition(*engagement, EngagementStatus::Engaged, t_s, None);
+                if first {
+                    self.workflow
+                        .transition(*engagement, EngagementStatus::Engaged, t_s, None);
+                }
+            }
+            FireUnitEvent::AssetHit { .. } => {
+                self.leakers += 1;
             }
             FireUnitEvent::Refused {
                 engagement, reason, ..

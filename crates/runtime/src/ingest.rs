@@ -246,10 +246,10 @@ mod tests {
         let out = take_blocks(&mut buf);
         assert_eq!(out, vec![48, 0, 4, 1, 34, 0, 5, 1, 2]);
         assert_eq!(buf, vec![48, 0]);
-        // LEN 0 and 1: skipped byte by byte.
-        let mut bad = vec![7, 0, 0, 48, 0, 3];
+        // A LEN below 3 is skipped byte by byte; what follows is read as a block header.
+        let mut bad = vec![7, 0, 1, 48, 0, 3];
         let out = take_blocks(&mut bad);
-        assert_eq!(out, vec![7, 0, 0, 48, 0, 3]);
+        assert_eq!(out, vec![7, 0, 1, 48, 0, 3]);
         assert!(bad.is_empty());
     }
 }

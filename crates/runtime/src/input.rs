@@ -71,6 +71,8 @@ pub enum FireUnitEvent {
         engagement: u64,
         outcome: Outcome,
     },
+    /// A defended asset reports being hit (a leaker).
+    AssetHit { asset: String },
 }
 
 /// One input of the core.

@@ -10,6 +10,8 @@
 //! - [`shell`]: the tokio shell: queues, the core thread, deltas, snapshot cache, history.
 //! - [`clock`]: scenario time on the wall clock, speed and pause.
 //! - [`metrics`]: the Prometheus registry.
+//! - [`ingest`]: UDP (unicast, multicast), TCP and file-replay sources.
+//! - [`sim_source`]: the simulator as a live source and as the fire units.
 
 pub mod clock;
 pub mod core;
@@ -18,6 +20,7 @@ pub mod input;
 pub mod journal;
 pub mod metrics;
 pub mod shell;
+pub mod sim_source;
 pub mod site;
 pub mod view;
 pub mod workflow;

@@ -1,0 +1,181 @@
+//! `tessera run`: the live system. The scenario's world (the embedded default "Coastal
+//! Sector" when no file is given) runs in real time as the sensors and the fire units; the
+//! core fuses, evaluates and recommends; the server shows the picture at `--listen` and takes
+//! the operators' decisions. Every input is journaled in `--data-dir`.
+//!
+//! Extra live sources: `--udp ADDR` (or `--udp GROUP@ADDR` for multicast), `--tcp ADDR`,
+//! `--replay FILE` (ASTERIX raw, pcap or pcapng). `--no-sim` runs only those.
+
+use anyhow::{Context, Result, bail};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tessera_runtime::clock::Clock;
+use tessera_runtime::ingest::{UdpSource, bind_udp, replay_file, run_tcp, run_udp};
+use tessera_runtime::shell::{ShellConfig, run_ticks, start};
+use tessera_runtime::sim_source::{SimOptions, run_sim};
+use tessera_runtime::{Core, SiteConfig};
+use tessera_server::{AppState, UserStore};
+use tessera_sim::world::config::Doctrine;
+use tessera_sim::world::{World, WorldConfig, default_world};
+
+/// Options of `tessera run`.
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    pub scenario: Option<PathBuf>,
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub speed: f64,
+    /// Scenario seconds run unpaced at the start.
+    pub start_s: f64,
+    pub udp: Vec<String>,
+    pub tcp: Vec<SocketAddr>,
+    pub replay: Vec<PathBuf>,
+    pub replay_speed: f64,
+    pub no_sim: bool,
+    /// Stop after this many wall-clock seconds (tests, benchmarks).
+    pub exit_after_s: Option<f64>,
+    /// Capacity of the sensor-data queue.
+    pub queue: usize,
+}
+
+fn parse_udp(s: &str, id: u32) -> Result<UdpSource> {
+    let (group, addr) = match s.split_once('@') {
+        Some((g, a)) => (
+            Some(g.parse::<Ipv4Addr>().with_context(|| format!("multicast group {g:?}"))?),
+            a,
+        ),
+        None => (None, s),
+    };
+    let listen: SocketAddr = addr
+        .parse()
+        .with_context(|| format!("UDP address {addr:?}"))?;
+    if group.is_some_and(|g| !g.is_multicast()) {
+        bail!("{s}: {} is not a multicast group", group.unwrap_or(Ipv4Addr::UNSPECIFIED));
+    }
+    Ok(UdpSource {
+        name: format!("udp:{s}"),
+        id,
+        listen,
+        multicast: group,
+        iface: Ipv4Addr::UNSPECIFIED,
+    })
+}
+
+/// The scenario, set up for live use: the world fires only on orders.
+pub fn live_world(scenario: Option<&Path>) -> Result<WorldConfig> {
+    let mut cfg = match scenario {
+        Some(p) => WorldConfig::from_file(p)?,
+        None => default_world(),
+    };
+    cfg.engagement.doctrine = Doctrine::External;
+    // The live run needs no files from the simulator.
+    cfg.output.truth_period_s = 0.0;
+    cfg.output.scenario_jsonl = false;
+    cfg.output.sbs = false;
+    Ok(cfg)
+}
+
+/// Runs the live system until Ctrl-C (or `exit_after_s`).
+pub async fn run_live(opts: LiveOptions) -> Result<()> {
+    std::fs::create_dir_all(&opts.data_dir)
+        .with_context(|| format!("cannot create {}", opts.data_dir.display()))?;
+    let world_cfg = live_world(opts.scenario.as_deref())?;
+    let site = SiteConfig::from_world(&world_cfg)?;
+    let world = World::new(&world_cfg)?;
+    let system = site.system_frame()?;
+    let start_ns = if opts.no_sim {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i64)
+    } else {
+        world.epoch_unix_ns() + (world.time_s() * 1e9) as i64
+    };
+    let clock = Arc::new(Clock::new(start_ns, opts.speed));
+    let core = Core::new(site.clone())?;
+    let (orders_tx, orders_rx) = tokio::sync::mpsc::channel(256);
+    let mut shell = ShellConfig::new(&opts.data_dir.join("journal.sqlite"));
+    shell.data_capacity = opts.queue;
+    let (handle, core_thread) = start(core, &shell, clock.clone(), Some(orders_tx))?;
+
+    let (users, created) = UserStore::open(&opts.data_dir.join("users.json"))?;
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", opts.listen))?;
+    let addr = listener.local_addr()?;
+    println!(
+        "Tessera — {} live at http://{addr}/  (journal {}, run {})",
+        site.name,
+        handle.journal.borrow().path,
+        handle.journal.borrow().run
+    );
+    if !created.is_empty() {
+        println!(
+            "First run: accounts created. Passwords are shown this once; only argon2 hashes are stored in {}:",
+            opts.data_dir.join("users.json").display()
+        );
+        for c in &created {
+            println!("  {:<9} {:<9} {}", c.role.as_str(), c.username, c.password);
+        }
+    }
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(run_ticks(handle.clone(), shell.tick_s));
+    for (i, u) in opts.udp.iter().enumerate() {
+        let src = parse_udp(u, 100 + i as u32)?;
+        let sock = bind_udp(&src).await?;
+        tracing::info!("UDP source {} on {}", src.name, sock.local_addr()?);
+        tasks.spawn(run_udp(handle.clone(), src, sock));
+    }
+    for (i, a) in opts.tcp.iter().enumerate() {
+        let l = tokio::net::TcpListener::bind(a)
+            .await
+            .with_context(|| format!("cannot listen on TCP {a}"))?;
+        tracing::info!("TCP source on {}", l.local_addr()?);
+        tasks.spawn(run_tcp(handle.clone(), format!("tcp:{a}"), 200 + i as u32, l));
+    }
+    for (i, f) in opts.replay.iter().enumerate() {
+        let h = handle.clone();
+        let f = f.clone();
+        let speed = opts.replay_speed;
+        tasks.spawn(async move {
+            match replay_file(h, &f, 300 + i as u32, speed).await {
+                Ok(n) => tracing::info!("replayed {n} blocks of {}", f.display()),
+                Err(e) => tracing::error!("replay {}: {e}", f.display()),
+            }
+        });
+    }
+    if !opts.no_sim {
+        let h = handle.clone();
+        let so = SimOptions {
+            fast_forward_s: opts.start_s,
+        };
+        tasks.spawn(async move {
+            let rep = run_sim(h, world, system, orders_rx, so).await;
+            tracing::info!("simulator finished: {rep:?}");
+        });
+    }
+    let state = AppState {
+        handle: handle.clone(),
+        users: Arc::new(users),
+    };
+    let mut stop = handle.shutdown_signal();
+    let server = tokio::spawn(tessera_server::serve(listener, state, async move {
+        let _ = stop.changed().await;
+    }));
+    match opts.exit_after_s {
+        Some(s) => tokio::time::sleep(std::time::Duration::from_secs_f64(s)).await,
+        None => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+    tracing::info!("shutting down");
+    handle.shutdown();
+    let _ = server.await;
+    tasks.shutdown().await;
+    drop(handle);
+    let _ = tokio::task::spawn_blocking(move || core_thread.join()).await;
+    Ok(())
+}
