@@ -591,13 +591,29 @@ impl<const N: usize> Updater for UnscentedKalmanUpdater<N> {
 /// predictor and updater; the full combination is computed when asked for (once per output,
 /// not cached: a cache would cost every track and every checkpoint copy of it 8·N·(N+1)
 /// bytes).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ImmState<const N: usize> {
     pub modes: Vec<Gaussian<N>>,
     pub probabilities: Vec<f64>,
     /// Combined position mean and covariance (equal to the corresponding entries of the
     /// full combination).
     position: (Vector3<f64>, Matrix3<f64>),
+}
+
+impl<const N: usize> Clone for ImmState<N> {
+    fn clone(&self) -> Self {
+        Self {
+            modes: self.modes.clone(),
+            probabilities: self.probabilities.clone(),
+            position: self.position,
+        }
+    }
+    /// Reuses the storage of `self` (scratch states are refilled for every candidate).
+    fn clone_from(&mut self, source: &Self) {
+        self.modes.clone_from(&source.modes);
+        self.probabilities.clone_from(&source.probabilities);
+        self.position = source.position;
+    }
 }
 
 impl<const N: usize> PartialEq for ImmState<N> {

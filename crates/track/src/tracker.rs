@@ -280,6 +280,9 @@ const INDEX_FORWARD_S: f64 = 1.0;
 /// Angular margin at the edges of a swept sector within which a track counts no miss (its
 /// report may have fallen into the neighbouring sector).
 const SECTOR_EDGE_MARGIN_RAD: f64 = 0.25 * std::f64::consts::PI / 180.0;
+/// Factor on the gate threshold in the ellipsoidal pre-gate tests (the Cartesian form of a polar
+/// gate is a linearisation).
+const PREGATE_SAFETY: f64 = 2.0;
 /// Largest distance margin at the edges of a swept sector, m.
 const SECTOR_MARGIN_CAP_M: f64 = 1000.0;
 /// Removals remembered for `removed_since`.
@@ -661,7 +664,13 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         let due = match self.checkpoints.back() {
             None => true,
             Some((Some(k), _)) => now - k.0 >= interval,
-            Some((None, _)) => self.core.latest.is_some_and(|k| now - k.0 >= interval),
+            // The initial (empty) checkpoint: due an interval after the first input. (Comparing
+            // with the latest input, as before, never came due for inputs less than the
+            // interval apart, so every input was kept and a late one replayed all history.)
+            Some((None, _)) => self
+                .pending
+                .front()
+                .is_some_and(|p| now - p.key.0 >= interval),
         };
         if due {
             self.checkpoints
@@ -1291,14 +1300,13 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         let meas = &scan.measurements;
         let n_meas = meas.len();
         let models: Vec<AnyModel> = meas.iter().map(AnyModel::of).collect();
-        let converted: Vec<(Vector3<f64>, f64)> = models
+        // Converted position, its covariance and the covariance's trace.
+        let converted: Vec<(Vector3<f64>, Matrix3<f64>, f64)> = models
             .iter()
             .map(|m| {
                 let (p, c) = self.initiator.initial_kinematics(m);
-                (
-                    Vector3::new(p[0], p[2], p[4]),
-                    c[(0, 0)] + c[(2, 2)] + c[(4, 4)],
-                )
+                let r = Matrix3::from_fn(|i, k| c[(2 * i, 2 * k)]);
+                (Vector3::new(p[0], p[2], p[4]), r, r.trace())
             })
             .collect();
         let lambda: Vec<f64> = models
@@ -1315,7 +1323,7 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         let mut cand: Vec<(u32, u32)> = Vec::new();
         let mut near: Vec<u32> = Vec::new();
         for j in 0..n_meas {
-            let (p_j, var_j) = converted[j];
+            let (p_j, r_j, var_j) = converted[j];
             let tau = meas[j].time;
             near.clear();
             self.index
@@ -1325,12 +1333,28 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                     continue;
                 };
                 let dt = tau.seconds_since(e.time);
-                let c = e.env.position + e.env.velocity * dt;
+                let d = e.env.position + e.env.velocity * dt - p_j;
                 let sb = self.sigma_bound(&e.env, dt);
-                let r = (g_max * (sb * sb + var_j)).sqrt() + 0.5 * e.env.acceleration * dt * dt;
-                if (c - p_j).norm_squared() <= r * r {
-                    cand.push((s, j as u32));
+                let slack = 0.5 * e.env.acceleration * dt * dt;
+                // The snapshot path's necessary condition, |e|² ≤ g·trace(P + R) ...
+                let r = (g_max * (sb * sb + var_j)).sqrt() + slack;
+                if d.norm_squared() > r * r {
+                    continue;
                 }
+                // ... and its ellipsoidal form: P ⪯ σ²·I gives eᵀ(R + σ²I)⁻¹e ≤ eᵀ(P + R)⁻¹e,
+                // the mean offset adds at most slack/σ to the root; with a safety factor for
+                // the Cartesian linearisation of the measurement space.
+                if sb > 0.0
+                    && let Some(q) = (r_j + Matrix3::identity() * (sb * sb))
+                        .try_inverse()
+                        .map(|a| d.dot(&(a * d)))
+                {
+                    let lim = (PREGATE_SAFETY * g_max).sqrt() + slack / sb;
+                    if q > lim * lim {
+                        continue;
+                    }
+                }
+                cand.push((s, j as u32));
             }
         }
         cand.sort_unstable();
