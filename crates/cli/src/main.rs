@@ -241,10 +241,18 @@ enum BenchCommand {
         radars: usize,
         #[arg(long, default_value_t = 4.0)]
         scan_period: f64,
+        /// Scans (snapshot) or rotations (rotating) per radar.
         #[arg(long, default_value_t = 15)]
         scans: usize,
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Rotating radars: plots at their beam-crossing times, delivered as sector scans
+        /// through the live path (`process_sector`).
+        #[arg(long)]
+        rotating: bool,
+        /// Rotating mode: sector scans per rotation.
+        #[arg(long, default_value_t = 16)]
+        sectors: usize,
     },
 }
 
@@ -504,14 +512,34 @@ fn main() -> Result<()> {
             scan_period,
             scans,
             config,
+            rotating,
+            sectors,
         }) => {
             let cfg = cmd_track::load_config(config.as_deref())?;
+            anyhow::ensure!(
+                scan_period > 0.0 && sectors > 0,
+                "--scan-period and --sectors must be positive"
+            );
             for n in targets.split(',') {
                 let n: usize = n
                     .trim()
                     .parse()
                     .with_context(|| format!("bad target count {n:?}"))?;
-                let p = cmd_bench::scale_point(n, radars, scan_period, scans, &cfg)?;
+                let p = if rotating {
+                    cmd_bench::scale_point_rotating(
+                        cmd_bench::RotatingParams {
+                            targets: n,
+                            radars,
+                            rotations: scans,
+                            period_s: scan_period,
+                            sectors,
+                            ..Default::default()
+                        },
+                        &cfg,
+                    )?
+                } else {
+                    cmd_bench::scale_point(n, radars, scan_period, scans, &cfg)?
+                };
                 println!("{}", serde_json::to_string(&p)?);
             }
         }

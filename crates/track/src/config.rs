@@ -22,10 +22,10 @@ use crate::filter::{
 };
 use crate::manage::{StandardDeleter, StandardInitiator};
 use crate::motion::{ConstantAcceleration, ConstantVelocity, CoordinatedTurn, MotionModel};
-use crate::tracker::{Scan, ScanReport, Tracker, TrackerSettings, TrackerStats};
+use crate::tracker::{Scan, ScanReport, SectorScan, Tracker, TrackerSettings, TrackerStats};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use tessera_domain::{SensorSite, SystemTrack, Timestamp};
+use tessera_domain::{SensorSite, SystemTrack, Timestamp, TrackId};
 
 /// Which filter the tracker runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,9 +138,28 @@ macro_rules! each {
     };
 }
 
+/// What changed in the picture since a version (see [`AnyTracker::changes_since`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackChanges {
+    /// The tracker's version now: pass it to the next call.
+    pub version: u64,
+    /// Confirmed and coasting tracks whose state or status changed, each at its own time, in
+    /// id order.
+    pub updated: Vec<SystemTrack>,
+    /// Confirmed tracks that ended (or, after an out-of-sequence replay, are no longer the same
+    /// confirmed track), in id order. `None` when the version is too old for the tracker to
+    /// know: publish a whole picture (`confirmed_tracks`) instead.
+    pub removed: Option<Vec<TrackId>>,
+}
+
 impl AnyTracker {
+    /// A snapshot scan (every track is predicted to its time).
     pub fn process(&mut self, scan: Scan) -> Result<ScanReport, TrackError> {
         each!(self, t => t.process(scan))
+    }
+    /// A sector scan or a batch of event-driven reports (the local path).
+    pub fn process_sector(&mut self, scan: SectorScan) -> Result<ScanReport, TrackError> {
+        each!(self, t => t.process_sector(scan))
     }
     pub fn register_sensor(&mut self, site: SensorSite) {
         each!(self, t => t.register_sensor(site))
@@ -151,24 +170,58 @@ impl AnyTracker {
     pub fn latest_time(&self) -> Option<Timestamp> {
         each!(self, t => t.latest_time())
     }
-    /// Confirmed and coasting tracks at the latest scan time.
+    /// Confirmed and coasting tracks, each at its own time (the latest scan time on the
+    /// snapshot path, the time of the track's latest report on the local path).
     pub fn confirmed_tracks(&self) -> Vec<SystemTrack> {
         each!(self, t => t.confirmed().map(|r| r.to_system_track()).collect())
     }
     /// Every live track, tentative included.
     pub fn all_tracks(&self) -> Vec<SystemTrack> {
-        each!(self, t => t.tracks().iter().map(|r| r.to_system_track()).collect())
+        each!(self, t => t.tracks().map(|r| r.to_system_track()).collect())
     }
     /// Number of live tracks.
     pub fn live_tracks(&self) -> usize {
-        each!(self, t => t.tracks().len())
+        each!(self, t => t.live_tracks())
     }
-    /// Approximate heap bytes per live track of this configuration (state, covariance, life).
+    /// The tracker's version (inputs processed, replays included; never goes back).
+    pub fn version(&self) -> u64 {
+        each!(self, t => t.version())
+    }
+    /// Confirmed and coasting tracks changed after `version`, each at its own time.
+    pub fn tracks_updated_since(&self, version: u64) -> Vec<SystemTrack> {
+        each!(self, t => t
+            .tracks_changed_since(version)
+            .filter(|r| r.is_confirmed())
+            .map(|r| r.to_system_track())
+            .collect())
+    }
+    /// Confirmed tracks removed after `version` (`None`: too old, take a whole picture).
+    pub fn removed_since(&self, version: u64) -> Option<Vec<TrackId>> {
+        each!(self, t => t.removed_since(version))
+    }
+    /// Everything a live picture needs to publish a delta since `version`.
+    pub fn changes_since(&self, version: u64) -> TrackChanges {
+        TrackChanges {
+            version: self.version(),
+            updated: self.tracks_updated_since(version),
+            removed: self.removed_since(version),
+        }
+    }
+    /// Size of one track record of this configuration (inline part only).
     pub fn bytes_per_track(&self) -> usize {
-        fn of<S: Estimate>(_t: &[crate::tracker::TrackRecord<S>]) -> usize {
+        fn of<S: Estimate>(_t: Option<&crate::tracker::TrackRecord<S>>) -> usize {
             std::mem::size_of::<crate::tracker::TrackRecord<S>>()
         }
-        each!(self, t => of(t.tracks()))
+        each!(self, t => of(t.tracks().next()))
+    }
+    /// Approximate heap bytes held for tracks: records with their states, the checkpoint
+    /// copies kept for out-of-sequence scans, the track index and scratch space.
+    pub fn track_bytes(&self) -> usize {
+        each!(self, t => t.track_bytes())
+    }
+    /// Approximate heap bytes of the reports kept for out-of-sequence replays.
+    pub fn pending_bytes(&self) -> usize {
+        each!(self, t => t.pending_bytes())
     }
 }
 

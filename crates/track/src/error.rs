@@ -17,4 +17,6 @@ pub enum TrackError {
     TooOld { time: Timestamp, latest: Timestamp },
     #[error("invalid configuration: {0}")]
     Config(String),
+    #[error("invalid sector scan: {0}")]
+    InvalidScan(String),
 }

@@ -10,7 +10,39 @@ use crate::measure::{AnyModel, MeasurementModel};
 use crate::motion::MotionModel;
 use nalgebra::{Matrix3, Matrix6, SMatrix, SVector, Vector3, Vector6};
 use std::f64::consts::PI;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+
+/// A cheap summary of an estimate from which a conservative bound of its prediction follows
+/// without predicting it (the local path of sector scans pre-gates with it): the predicted
+/// position mean after `dt` lies within `0.5·acceleration·dt²` of `position + velocity·dt`, and
+/// the RMS position error (square root of the trace of the position covariance) is at most
+/// `sigma_position + |dt|·sigma_velocity + 1.5·acceleration·dt²` plus the process noise's own
+/// share ([`Predictor::position_noise_bound`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Envelope {
+    pub position: Vector3<f64>,
+    pub velocity: Vector3<f64>,
+    /// √trace of the position covariance, m.
+    pub sigma_position: f64,
+    /// √trace of the velocity covariance (with the spread of IMM modes), m/s.
+    pub sigma_velocity: f64,
+    /// Bound of the acceleration the motion models may apply to the mean or through the
+    /// uncertainty of their extra components (turn rate, acceleration), m/s².
+    pub acceleration: f64,
+}
+
+impl Envelope {
+    /// From kinematics alone (no acceleration term).
+    pub fn of_kinematics(mean: &Vector6<f64>, cov: &Matrix6<f64>) -> Self {
+        Self {
+            position: Vector3::new(mean[0], mean[2], mean[4]),
+            velocity: Vector3::new(mean[1], mean[3], mean[5]),
+            sigma_position: (cov[(0, 0)] + cov[(2, 2)] + cov[(4, 4)]).max(0.0).sqrt(),
+            sigma_velocity: (cov[(1, 1)] + cov[(3, 3)] + cov[(5, 5)]).max(0.0).sqrt(),
+            acceleration: 0.0,
+        }
+    }
+}
 
 /// What the rest of the tracker needs to know of any state estimate.
 pub trait Estimate: Clone + Send + Sync {
@@ -18,6 +50,36 @@ pub trait Estimate: Clone + Send + Sync {
     fn kinematics(&self) -> (Vector6<f64>, Matrix6<f64>);
     fn position(&self) -> Vector3<f64>;
     fn position_cov(&self) -> Matrix3<f64>;
+    /// A cheap conservative summary for pre-gating without prediction. The default uses the
+    /// kinematics and assumes no acceleration; states with turn rates or accelerations
+    /// override it.
+    fn envelope(&self) -> Envelope {
+        let (m, c) = self.kinematics();
+        Envelope::of_kinematics(&m, &c)
+    }
+    /// Heap bytes the state owns beyond its own size (for memory accounting).
+    fn heap_bytes(&self) -> usize {
+        0
+    }
+}
+
+/// Acceleration bound of one Gaussian from its extra components: |v_h|·(|ω| + σ_ω) for a turn
+/// rate, |a| + σ_a for accelerations.
+fn extra_acceleration<const N: usize>(g: &Gaussian<N>) -> f64 {
+    let mut a = 0.0;
+    if let Some(w) = crate::motion::omega_index(N) {
+        let speed = (g.mean[1] * g.mean[1] + g.mean[3] * g.mean[3]).sqrt();
+        a += speed * (g.mean[w].abs() + g.cov[(w, w)].max(0.0).sqrt());
+    }
+    if let Some(i) = crate::motion::accel_index(N) {
+        let (mut m2, mut v) = (0.0, 0.0);
+        for k in i..i + 3 {
+            m2 += g.mean[k] * g.mean[k];
+            v += g.cov[(k, k)];
+        }
+        a += m2.sqrt() + v.max(0.0).sqrt();
+    }
+    a
 }
 
 impl<const N: usize> Estimate for Gaussian<N> {
@@ -29,6 +91,16 @@ impl<const N: usize> Estimate for Gaussian<N> {
     }
     fn position_cov(&self) -> Matrix3<f64> {
         Gaussian::position_cov(self)
+    }
+    fn envelope(&self) -> Envelope {
+        let c = &self.cov;
+        Envelope {
+            position: self.position(),
+            velocity: self.velocity(),
+            sigma_position: (c[(0, 0)] + c[(2, 2)] + c[(4, 4)]).max(0.0).sqrt(),
+            sigma_velocity: (c[(1, 1)] + c[(3, 3)] + c[(5, 5)]).max(0.0).sqrt(),
+            acceleration: extra_acceleration(self),
+        }
     }
 }
 
@@ -44,6 +116,14 @@ pub trait Predictor: Send + Sync {
     }
     /// The state a new track starts from, given a 6-D kinematic prior.
     fn initial_state(&self, mean: &Vector6<f64>, cov: &Matrix6<f64>) -> Self::State;
+    /// An upper bound of the trace of the position block of the process noise accumulated over
+    /// `dt` by a target moving at `speed` (see [`Envelope`]). The default is generous; the
+    /// predictors here give their models' exact figures.
+    fn position_noise_bound(&self, speed: f64, dt: f64) -> f64 {
+        let _ = speed;
+        let a = dt.abs();
+        1e3 * (a * a * a + a * a * a * a * a)
+    }
 }
 
 /// The innovation of one measurement against one predicted estimate.
@@ -286,6 +366,9 @@ impl<const N: usize> Predictor for ExtendedKalmanPredictor<N> {
     fn initial_state(&self, mean: &Vector6<f64>, cov: &Matrix6<f64>) -> Gaussian<N> {
         initial_gaussian(mean, cov, &self.extra_prior)
     }
+    fn position_noise_bound(&self, speed: f64, dt: f64) -> f64 {
+        self.motion.position_noise_bound(speed, dt)
+    }
 }
 
 /// Extended Kalman updater (linearises each measurement model at the predicted position).
@@ -422,6 +505,9 @@ impl<const N: usize> Predictor for UnscentedKalmanPredictor<N> {
     fn initial_state(&self, mean: &Vector6<f64>, cov: &Matrix6<f64>) -> Gaussian<N> {
         initial_gaussian(mean, cov, &self.extra_prior)
     }
+    fn position_noise_bound(&self, speed: f64, dt: f64) -> f64 {
+        self.motion.position_noise_bound(speed, dt)
+    }
 }
 
 /// Unscented Kalman updater: pushes sigma points through the (nonlinear) measurement model.
@@ -500,18 +586,34 @@ impl<const N: usize> Updater for UnscentedKalmanUpdater<N> {
 // ---------------------------------------------------------------------------------------------
 // IMM
 
-/// IMM estimate: one Gaussian per model, the model probabilities and their moment-matched
-/// combination. The position part of the combination (all that gating needs) is kept up to
-/// date by the predictor and updater; the full combination is computed on first use after a
-/// change (a track that is predicted and updated in one scan combines once, not twice).
-#[derive(Debug, Clone)]
+/// IMM estimate: one Gaussian per model and the model probabilities. The position part of
+/// their moment-matched combination (all that gating needs) is kept up to date by the
+/// predictor and updater; the full combination is computed when asked for (once per output,
+/// not cached: a cache would cost every track and every checkpoint copy of it 8·N·(N+1)
+/// bytes).
+#[derive(Debug)]
 pub struct ImmState<const N: usize> {
     pub modes: Vec<Gaussian<N>>,
     pub probabilities: Vec<f64>,
     /// Combined position mean and covariance (equal to the corresponding entries of the
     /// full combination).
     position: (Vector3<f64>, Matrix3<f64>),
-    combined: OnceLock<Gaussian<N>>,
+}
+
+impl<const N: usize> Clone for ImmState<N> {
+    fn clone(&self) -> Self {
+        Self {
+            modes: self.modes.clone(),
+            probabilities: self.probabilities.clone(),
+            position: self.position,
+        }
+    }
+    /// Reuses the storage of `self` (scratch states are refilled for every candidate).
+    fn clone_from(&mut self, source: &Self) {
+        self.modes.clone_from(&source.modes);
+        self.probabilities.clone_from(&source.probabilities);
+        self.position = source.position;
+    }
 }
 
 impl<const N: usize> PartialEq for ImmState<N> {
@@ -529,23 +631,19 @@ impl<const N: usize> ImmState<N> {
             modes,
             probabilities,
             position,
-            combined: OnceLock::new(),
         }
     }
 
     /// Moment-matched single Gaussian.
-    pub fn combined(&self) -> &Gaussian<N> {
-        self.combined.get_or_init(|| {
-            let mut g = Gaussian::zeros();
-            moment_match_into(&self.modes, &self.probabilities, &mut g);
-            g
-        })
+    pub fn combined(&self) -> Gaussian<N> {
+        let mut g = Gaussian::zeros();
+        moment_match_into(&self.modes, &self.probabilities, &mut g);
+        g
     }
 
     /// Records that the modes or probabilities changed.
     fn recombine(&mut self) {
         self.position = moment_match_position(&self.modes, &self.probabilities);
-        self.combined = OnceLock::new();
     }
 }
 
@@ -655,6 +753,30 @@ impl<const N: usize> Estimate for ImmState<N> {
     }
     fn position_cov(&self) -> Matrix3<f64> {
         self.position.1
+    }
+    fn heap_bytes(&self) -> usize {
+        self.modes.capacity() * std::mem::size_of::<Gaussian<N>>()
+            + self.probabilities.capacity() * std::mem::size_of::<f64>()
+    }
+    fn envelope(&self) -> Envelope {
+        let mut velocity = Vector3::zeros();
+        for (g, w) in self.modes.iter().zip(&self.probabilities) {
+            velocity += g.velocity() * *w;
+        }
+        let mut var_v = 0.0;
+        let mut acceleration = 0.0f64;
+        for (g, w) in self.modes.iter().zip(&self.probabilities) {
+            let d = g.velocity() - velocity;
+            var_v += (g.cov[(1, 1)] + g.cov[(3, 3)] + g.cov[(5, 5)] + d.norm_squared()) * w;
+            acceleration = acceleration.max(extra_acceleration(g));
+        }
+        Envelope {
+            position: self.position.0,
+            velocity,
+            sigma_position: self.position.1.trace().max(0.0).sqrt(),
+            sigma_velocity: var_v.max(0.0).sqrt(),
+            acceleration,
+        }
     }
 }
 
@@ -832,6 +954,13 @@ impl<const N: usize> Predictor for ImmPredictor<N> {
             self.initial_probabilities.clone(),
         )
     }
+
+    fn position_noise_bound(&self, speed: f64, dt: f64) -> f64 {
+        self.models
+            .iter()
+            .map(|m| m.position_noise_bound(speed, dt))
+            .fold(0.0, f64::max)
+    }
 }
 
 /// IMM updater: per-mode EKF updates and Bayesian mode-probability update.
@@ -942,4 +1071,123 @@ fn normalise_log_into(log_w: &mut [f64]) -> Result<(), TrackError> {
         *w /= s;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::motion::{ConstantAcceleration, ConstantVelocity, CoordinatedTurn};
+
+    /// The envelope bound the local pre-gate relies on, as the tracker computes it.
+    fn bound<P: Predictor>(p: &P, e: &Envelope, dt: f64) -> f64 {
+        let a = dt.abs();
+        e.sigma_position
+            + a * e.sigma_velocity
+            + 1.5 * e.acceleration * a * a
+            + p.position_noise_bound(e.velocity.norm(), a).sqrt()
+    }
+
+    fn check<P: Predictor>(p: &P, s: &P::State) {
+        let e = s.envelope();
+        for dt in [-2.0, -0.3, 0.01, 0.25, 1.0, 4.0, 12.0] {
+            let pred = p.predict(s, dt).unwrap();
+            let lin = e.position + e.velocity * dt;
+            let off = (pred.position() - lin).norm();
+            assert!(
+                off <= 0.5 * e.acceleration * dt * dt + 1e-6 * (1.0 + lin.norm()),
+                "dt {dt}: mean {off} off the line"
+            );
+            let sigma = pred.position_cov().trace().sqrt();
+            let b = bound(p, &e, dt);
+            assert!(
+                sigma <= b * (1.0 + 1e-9),
+                "dt {dt}: sigma {sigma} > bound {b}"
+            );
+        }
+    }
+
+    fn prior() -> (Vector6<f64>, Matrix6<f64>) {
+        let mean = Vector6::new(10e3, 180.0, -4e3, -120.0, 8e3, 3.0);
+        let mut cov =
+            Matrix6::from_diagonal(&Vector6::new(400.0, 900.0, 2500.0, 400.0, 10_000.0, 25.0));
+        // Correlated position and velocity, as after a few updates.
+        cov[(0, 1)] = 300.0;
+        cov[(1, 0)] = 300.0;
+        cov[(2, 3)] = -500.0;
+        cov[(3, 2)] = -500.0;
+        (mean, cov)
+    }
+
+    #[test]
+    fn predictions_stay_inside_the_envelope() {
+        let (mean, cov) = prior();
+        let cv = ConstantVelocity {
+            q: 1.0,
+            q_vertical: 1.0,
+        };
+        let ct = CoordinatedTurn {
+            q: 4.0,
+            q_vertical: 1.0,
+            q_omega: 1e-4,
+        };
+        let ca = ConstantAcceleration { q_jerk: 1.0 };
+        let ekf = ExtendedKalmanPredictor::<6>::new(cv);
+        check(&ekf, &ekf.initial_state(&mean, &cov));
+        let ukf = UnscentedKalmanPredictor::<6>::new(cv);
+        check(&ukf, &ukf.initial_state(&mean, &cov));
+        let ekf_ca = ExtendedKalmanPredictor::<9>::new(ca);
+        check(&ekf_ca, &ekf_ca.initial_state(&mean, &cov));
+        let mut ekf_ct = ExtendedKalmanPredictor::<7>::new(ct);
+        ekf_ct.extra_prior.omega_sigma = 0.03;
+        let mut s = ekf_ct.initial_state(&mean, &cov);
+        s.mean[6] = 0.05; // turning at ~3°/s
+        check(&ekf_ct, &s);
+        let imm = ImmPredictor::<7>::new(
+            vec![Arc::new(cv), Arc::new(ct)],
+            vec![40.0, 15.0],
+            vec![0.8, 0.2],
+        )
+        .unwrap();
+        let mut s = imm.initial_state(&mean, &cov);
+        s.modes[1].mean[6] = -0.05;
+        s.modes[1].mean[1] += 20.0;
+        s.recombine();
+        check(&imm, &s);
+        let imm3 = ImmPredictor::<10>::new(
+            vec![Arc::new(cv), Arc::new(ca), Arc::new(ct)],
+            vec![40.0, 15.0, 15.0],
+            vec![0.6, 0.2, 0.2],
+        )
+        .unwrap();
+        let mut s = imm3.initial_state(&mean, &cov);
+        s.modes[1].mean[6] = 3.0;
+        s.modes[2].mean[9] = 0.04;
+        s.recombine();
+        check(&imm3, &s);
+    }
+
+    #[test]
+    fn motion_noise_bounds_match_the_noise_matrices() {
+        let models: Vec<Box<dyn MotionModel<10>>> = vec![
+            Box::new(ConstantVelocity {
+                q: 2.0,
+                q_vertical: 0.5,
+            }),
+            Box::new(CoordinatedTurn {
+                q: 4.0,
+                q_vertical: 1.0,
+                q_omega: 1e-4,
+            }),
+            Box::new(ConstantAcceleration { q_jerk: 1.5 }),
+        ];
+        for m in &models {
+            for dt in [0.1, 1.0, 4.0, -3.0] {
+                let q = m.noise(&SVector::zeros(), f64::abs(dt));
+                let tr = q[(0, 0)] + q[(2, 2)] + q[(4, 4)];
+                let b = m.position_noise_bound(250.0, dt);
+                assert!(b >= tr * (1.0 - 1e-12), "{}: {b} < {tr}", m.name());
+                assert!(b <= tr * 1.000_001 + 1e-12, "{}: {b} ≫ {tr}", m.name());
+            }
+        }
+    }
 }

@@ -14,6 +14,7 @@ pub mod config;
 pub mod filter;
 pub mod gate;
 pub mod gaussian;
+mod index;
 pub mod manage;
 pub mod measure;
 pub mod motion;
@@ -25,13 +26,16 @@ mod error;
 pub use associate::{Associator, GnnAssociator, JpdaAssociator};
 pub use config::{AnyTracker, TrackerConfig, build};
 pub use error::TrackError;
-pub use filter::{Estimate, Predictor, Updater};
+pub use filter::{Envelope, Estimate, Predictor, Updater};
 pub use gate::{Gate, MahalanobisGate};
 pub use gaussian::Gaussian;
+pub use manage::DeleteReason;
 pub use manage::{Deleter, Initiator};
 pub use measure::{AnyModel, MeasurementModel};
 pub use motion::MotionModel;
-pub use tracker::{Scan, ScanReport, Tracker, TrackerSettings, TrackerStats};
+pub use tracker::{
+    Scan, ScanReport, SectorScan, SweptSector, TrackRecord, Tracker, TrackerSettings, TrackerStats,
+};
 
 pub(crate) fn dur(seconds: f64) -> tessera_domain::Duration {
     tessera_domain::Duration::from_secs_f64(seconds)

@@ -137,6 +137,9 @@ pub enum DeleteReason {
     CovarianceGrowth,
     TentativeDropped,
     NumericalFailure,
+    /// An out-of-sequence scan was inserted and the replay of the later scans no longer
+    /// produces this track (its reports went to other tracks, or it got another number).
+    Superseded,
 }
 
 /// Decides when a confirmed track ends.

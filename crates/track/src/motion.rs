@@ -48,6 +48,14 @@ pub trait MotionModel<const N: usize>: Send + Sync {
         out += self.noise(x, dt.abs());
         out
     }
+    /// An upper bound of the trace of the position block of `noise(x, dt)` for a target
+    /// moving at `speed` (m/s): the process noise's share of the prediction envelope that the
+    /// local pre-gate uses. The default evaluates the noise at a zero state.
+    fn position_noise_bound(&self, speed: f64, dt: f64) -> f64 {
+        let _ = speed;
+        let q = self.noise(&SVector::zeros(), dt.abs());
+        q[(0, 0)] + q[(2, 2)] + q[(4, 4)]
+    }
 }
 
 /// `F P Fᵀ` skipping the zero entries of `F`. Each output element sums its terms in ascending
@@ -208,6 +216,11 @@ impl<const N: usize> MotionModel<N> for ConstantVelocity {
         "cv"
     }
 
+    fn position_noise_bound(&self, _speed: f64, dt: f64) -> f64 {
+        let a = dt.abs();
+        (2.0 * self.q + self.q_vertical) * a * a * a / 3.0
+    }
+
     fn propagate_covariance(
         &self,
         _x: &SVector<f64, N>,
@@ -311,6 +324,15 @@ impl<const N: usize> MotionModel<N> for ConstantAcceleration {
 
     fn name(&self) -> &'static str {
         "ca"
+    }
+
+    fn position_noise_bound(&self, _speed: f64, dt: f64) -> f64 {
+        let a = dt.abs();
+        if accel_index(N).is_some() {
+            3.0 * self.q_jerk * a.powi(5) / 20.0
+        } else {
+            self.q_jerk * a * a * a
+        }
     }
 
     fn propagate_covariance(
@@ -437,6 +459,13 @@ impl<const N: usize> MotionModel<N> for CoordinatedTurn {
 
     fn name(&self) -> &'static str {
         "ct"
+    }
+
+    fn position_noise_bound(&self, _speed: f64, dt: f64) -> f64 {
+        // The turn-rate noise reaches the position only through later predictions (via the
+        // Jacobian), which the envelope's turn-rate term covers.
+        let a = dt.abs();
+        (2.0 * self.q + self.q_vertical) * a * a * a / 3.0
     }
 
     fn propagate_covariance(

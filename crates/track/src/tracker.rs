@@ -1,21 +1,32 @@
 //! The `Tracker`: wiring of predictor, updater, gate, associator, initiator and deleter, plus
 //! the bookkeeping around them (track life, stable ids, statistics and out-of-sequence scans).
 //!
-//! Input arrives as scans: one sensor's reports of one instant. Scans older than the latest
-//! processed one but within the configured lag are applied exactly as if they had arrived in
-//! order: the tracker keeps checkpoints of its state and replays the later scans after
-//! inserting the late one. Older scans are refused and counted.
+//! Input arrives in two forms:
+//!
+//! - a [`Scan`]: one sensor's reports of one instant. Every track is predicted to the scan
+//!   time (the original, snapshot path).
+//! - a [`SectorScan`]: one sensor's reports with their own times within a short window (a
+//!   rotating radar's sector, a batch of ADS-B reports), optionally with the coverage the
+//!   sensor swept. Only the tracks some report can reach are predicted — each to its report's
+//!   own time — and only tracks inside the swept coverage count a miss (the local path).
+//!
+//! Both are ordered by their time (a sector scan's is its latest instant). Inputs older than
+//! the latest processed one but within the configured lag are applied exactly as if they had
+//! arrived in order: the tracker keeps checkpoints of its state and replays the later inputs
+//! after inserting the late one. Older inputs are refused and counted.
 
 use crate::TrackError;
 use crate::associate::{Associator, GatedPair, GnnAssociator, TrackAssociation};
-use crate::filter::{Estimate, Innovation, Predictor, Updater};
+use crate::filter::{Envelope, Estimate, Innovation, Predictor, Updater};
 use crate::gate::{Gate, MahalanobisGate};
+use crate::index::TrackIndex;
 use crate::manage::{DeleteReason, Deleter, InitiationDecision, Initiator, TrackLife};
 use crate::measure::AnyModel;
 use crate::pregate::PreGate;
-use nalgebra::{Matrix6, Vector3, Vector6};
+use nalgebra::{Matrix3, Matrix6, Vector3, Vector6};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
+use std::f64::consts::TAU;
 use tessera_domain::{
     Measurement, SensorId, SensorKind, SensorSite, SystemTrack, Timestamp, TrackId, TrackStatus,
 };
@@ -29,6 +40,103 @@ pub struct Scan {
     /// True when the scan covers the sensor's whole volume, so a track without a report in it
     /// missed a detection opportunity (radar scans); false for event-driven reports (ADS-B).
     pub full_scan: bool,
+}
+
+/// The volume a rotating sensor swept during a sector scan: the beam turned clockwise from
+/// `azimuth_start_rad` at `start` to `azimuth_end_rad` at `end` (compass azimuths in the
+/// sensor's site frame, radians), seeing from `min_range_m` to `max_range_m` (slant range).
+/// Equal start and end azimuths mean a whole turn.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SweptSector {
+    pub azimuth_start_rad: f64,
+    pub azimuth_end_rad: f64,
+    pub min_range_m: f64,
+    pub max_range_m: f64,
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+impl SweptSector {
+    /// Clockwise width of the sweep and whether it is a whole turn.
+    fn width(&self) -> (f64, bool) {
+        let w = (self.azimuth_end_rad - self.azimuth_start_rad).rem_euclid(TAU);
+        if w == 0.0 { (TAU, true) } else { (w, false) }
+    }
+
+    fn validate(&self, latest: Timestamp, earliest: Timestamp) -> Result<(), TrackError> {
+        let bad = |why: &str| Err(TrackError::InvalidScan(why.into()));
+        if !(self.azimuth_start_rad.is_finite() && self.azimuth_end_rad.is_finite()) {
+            return bad("coverage azimuths must be finite");
+        }
+        if !(self.min_range_m.is_finite()
+            && self.max_range_m.is_finite()
+            && self.min_range_m >= 0.0
+            && self.min_range_m <= self.max_range_m)
+        {
+            return bad("coverage needs 0 <= min_range_m <= max_range_m, finite");
+        }
+        if self.start > self.end {
+            return bad("coverage starts after it ends");
+        }
+        if self.end > latest || self.start < earliest {
+            return bad(
+                "coverage must lie within the scan's window (time - max_sector_window_s ..= time)",
+            );
+        }
+        Ok(())
+    }
+}
+
+/// One sensor's reports, each at its own time within `max_sector_window_s` before `time`,
+/// processed jointly on the local path: a rotating radar's sector (with the swept
+/// `coverage`, so tracks inside it without a report count a missed opportunity) or a batch of
+/// event-driven reports such as ADS-B (`coverage: None`: no misses).
+#[derive(Debug, Clone)]
+pub struct SectorScan {
+    /// The latest instant the scan describes (its last report, or the end of its coverage if
+    /// later): its place in the input order.
+    pub time: Timestamp,
+    pub sensor: SensorSite,
+    pub measurements: Vec<Measurement>,
+    pub coverage: Option<SweptSector>,
+}
+
+impl SectorScan {
+    /// Event-driven reports of one sensor (no coverage, so no misses), timed by the latest.
+    pub fn reports(sensor: SensorSite, measurements: Vec<Measurement>) -> Self {
+        let time = measurements
+            .iter()
+            .map(|m| m.time)
+            .max()
+            .unwrap_or_default();
+        Self {
+            time,
+            sensor,
+            measurements,
+            coverage: None,
+        }
+    }
+
+    /// A rotating radar's sector: the reports and what the beam swept. `time` is the end of
+    /// the sweep or the latest report, whichever is later.
+    pub fn sector(
+        sensor: SensorSite,
+        measurements: Vec<Measurement>,
+        coverage: SweptSector,
+    ) -> Self {
+        let time = measurements
+            .iter()
+            .map(|m| m.time)
+            .max()
+            .unwrap_or(coverage.end)
+            .max(coverage.end);
+        Self {
+            time,
+            sensor,
+            measurements,
+            coverage: Some(coverage),
+        }
+    }
 }
 
 /// Tracker settings. Documented defaults are tuned for air surveillance radars.
@@ -48,6 +156,9 @@ pub struct TrackerSettings {
     pub out_of_sequence_lag_s: f64,
     /// A report claimed by existing tracks with at least this probability starts no track.
     pub claim_threshold: f64,
+    /// Longest span of report times within one sector scan, s (reports older than the scan's
+    /// time by more are refused and counted as invalid).
+    pub max_sector_window_s: f64,
 }
 
 impl Default for TrackerSettings {
@@ -59,6 +170,7 @@ impl Default for TrackerSettings {
             vertical_extent_m: 20_000.0,
             out_of_sequence_lag_s: 2.0,
             claim_threshold: 0.5,
+            max_sector_window_s: 2.0,
         }
     }
 }
@@ -68,6 +180,8 @@ impl Default for TrackerSettings {
 pub struct TrackRecord<S> {
     pub id: TrackId,
     pub state: S,
+    /// Time of `state`: the scan time on the snapshot path, the time of the track's latest
+    /// report on the local path.
     pub time: Timestamp,
     pub status: TrackStatus,
     pub life: TrackLife,
@@ -77,11 +191,18 @@ pub struct TrackRecord<S> {
     pub sensors: Vec<SensorId>,
     /// Times of the track's scans while tentative (for retrodicted history on confirmation).
     tentative_times: Vec<Timestamp>,
+    /// Tracker version at the track's latest change (see [`Tracker::version`]).
+    changed: u64,
 }
 
 impl<S: Estimate> TrackRecord<S> {
     pub fn is_confirmed(&self) -> bool {
         matches!(self.status, TrackStatus::Confirmed | TrackStatus::Coasting)
+    }
+
+    /// Tracker version at the track's latest change of state or status.
+    pub fn changed(&self) -> u64 {
+        self.changed
     }
 
     pub fn to_system_track(&self) -> SystemTrack {
@@ -109,7 +230,12 @@ pub struct HistoryState {
     pub covariance: Matrix6<f64>,
 }
 
-/// What one call of `process` did.
+/// What one call of `process` or `process_sector` did.
+///
+/// For an input that arrived out of sequence, `updated`, `initiated`, `assignments`,
+/// `gated_pairs` and `largest_cluster` describe that input itself; `confirmed`, `deleted` and
+/// `history` are the net change of the whole replay (tracks confirmed, and tracks gone,
+/// compared with before the call).
 #[derive(Debug, Clone, Default)]
 pub struct ScanReport {
     pub updated: usize,
@@ -122,6 +248,10 @@ pub struct ScanReport {
     pub reprocessed_scans: usize,
     pub gated_pairs: usize,
     pub largest_cluster: usize,
+    /// (index of the measurement in the scan as passed in, before invalid ones were dropped;
+    /// track it updated or started), in measurement order. JPDA: a measurement is listed for
+    /// a track only when its association probability is at least 0.5.
+    pub assignments: Vec<(usize, TrackId)>,
 }
 
 /// Running counters.
@@ -142,11 +272,56 @@ pub struct TrackerStats {
 
 type Key = (Timestamp, SensorId, u64);
 
+/// Seconds of scan time between two sweeps of the local path over all tracks (coasting-time
+/// deletion, compaction of deleted records).
+const SWEEP_INTERVAL_S: f64 = 1.0;
+/// Seconds after its epoch for which the track index is valid before it is rebuilt.
+const INDEX_FORWARD_S: f64 = 1.0;
+/// Angular margin at the edges of a swept sector within which a track counts no miss (its
+/// report may have fallen into the neighbouring sector).
+const SECTOR_EDGE_MARGIN_RAD: f64 = 0.25 * std::f64::consts::PI / 180.0;
+/// Factor on the gate threshold in the ellipsoidal pre-gate tests (the Cartesian form of a polar
+/// gate is a linearisation).
+const PREGATE_SAFETY: f64 = 2.0;
+/// Largest distance margin at the edges of a swept sector, m.
+const SECTOR_MARGIN_CAP_M: f64 = 1000.0;
+/// Removals remembered for `removed_since`.
+const REMOVAL_LOG: usize = 1 << 16;
+
 #[derive(Debug, Clone)]
 struct Core<S> {
+    /// In id order. On the local path deleted records stay (status `Deleted`) until the next
+    /// sweep compacts them away, so slots stay put between sweeps.
     tracks: Vec<TrackRecord<S>>,
     next_id: u64,
     latest: Option<Key>,
+    /// Deleted records awaiting compaction.
+    dead: usize,
+    last_sweep: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone)]
+enum Input {
+    Snapshot(Scan),
+    Sector(SectorScan),
+}
+
+impl Input {
+    fn time(&self) -> Timestamp {
+        match self {
+            Input::Snapshot(s) => s.time,
+            Input::Sector(s) => s.time,
+        }
+    }
+}
+
+/// An input kept for replays: its key, itself (valid measurements only) and, when some were
+/// dropped, the original index of each kept measurement.
+#[derive(Debug, Clone)]
+struct Pending {
+    key: Key,
+    input: Input,
+    kept: Option<Vec<u32>>,
 }
 
 /// The multi-sensor multi-target tracker.
@@ -162,10 +337,28 @@ pub struct Tracker<P: Predictor, U: Updater<State = P::State>> {
     sensors: HashMap<SensorId, SensorSite>,
     core: Core<P::State>,
     checkpoints: VecDeque<(Option<Key>, Core<P::State>)>,
-    pending: VecDeque<(Key, Scan)>,
+    pending: VecDeque<Pending>,
     seq: u64,
     stats: TrackerStats,
     pregate: PreGate,
+    index: TrackIndex,
+    scratch: Vec<P::State>,
+    /// Inputs processed so far, replays included; never goes back.
+    version: u64,
+    removed: VecDeque<(u64, TrackId)>,
+    removed_floor: u64,
+    /// Test hook: check the local pre-gate against brute force (see `verify_local_gating`).
+    verify_local: bool,
+    local_gate_misses: u64,
+}
+
+/// What the life bookkeeping needs besides the record.
+struct LifeCtx<'a, P> {
+    predictor: &'a P,
+    initiator: &'a dyn Initiator,
+    deleter: &'a dyn Deleter,
+    ln_miss: f64,
+    version: u64,
 }
 
 impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
@@ -207,6 +400,14 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                 "vertical_extent_m must be positive".into(),
             ));
         }
+        if !(ok(s.max_sector_window_s)
+            && s.max_sector_window_s >= 0.0
+            && s.max_sector_window_s <= 60.0)
+        {
+            return Err(TrackError::Config(
+                "max_sector_window_s must be in [0, 60]".into(),
+            ));
+        }
         Ok(Self {
             predictor,
             updater,
@@ -221,12 +422,21 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                 tracks: Vec::new(),
                 next_id: 1,
                 latest: None,
+                dead: 0,
+                last_sweep: None,
             },
             checkpoints: VecDeque::new(),
             pending: VecDeque::new(),
             seq: 0,
             stats: TrackerStats::default(),
             pregate: PreGate::default(),
+            index: TrackIndex::default(),
+            scratch: Vec::new(),
+            version: 0,
+            removed: VecDeque::new(),
+            removed_floor: 0,
+            verify_local: false,
+            local_gate_misses: 0,
         })
     }
 
@@ -245,11 +455,19 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
     }
 
     /// All live tracks (tentative ones included), in id order.
-    pub fn tracks(&self) -> &[TrackRecord<P::State>] {
-        &self.core.tracks
+    pub fn tracks(&self) -> impl Iterator<Item = &TrackRecord<P::State>> {
+        self.core
+            .tracks
+            .iter()
+            .filter(|t| t.status != TrackStatus::Deleted)
     }
 
-    /// Confirmed and coasting tracks.
+    /// Number of live tracks.
+    pub fn live_tracks(&self) -> usize {
+        self.core.tracks.len() - self.core.dead
+    }
+
+    /// Confirmed and coasting tracks, each at its own time.
     pub fn confirmed(&self) -> impl Iterator<Item = &TrackRecord<P::State>> {
         self.core.tracks.iter().filter(|t| t.is_confirmed())
     }
@@ -259,38 +477,167 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         self.core.latest.map(|k| k.0)
     }
 
-    /// Processes one scan.
-    pub fn process(&mut self, mut scan: Scan) -> Result<ScanReport, TrackError> {
-        if !self.sensors.is_empty() && !self.sensors.contains_key(&scan.sensor.id) {
+    /// The tracker's version: the number of inputs processed so far, replayed ones included.
+    /// It never goes back, so a picture that remembers it can ask what changed since.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Live tracks whose state or status changed after `version` (one comparison per track).
+    /// After an out-of-sequence replay every live track counts as changed.
+    pub fn tracks_changed_since(
+        &self,
+        version: u64,
+    ) -> impl Iterator<Item = &TrackRecord<P::State>> {
+        self.tracks().filter(move |t| t.changed > version)
+    }
+
+    /// Confirmed tracks that ended (or, after a replay, are no longer the same confirmed
+    /// track) after `version`, sorted by id; `None` when `version` is older than the removals
+    /// remembered (the last 65,536) — take a whole picture then.
+    pub fn removed_since(&self, version: u64) -> Option<Vec<TrackId>> {
+        if version < self.removed_floor {
+            return None;
+        }
+        let mut v: Vec<TrackId> = self
+            .removed
+            .iter()
+            .filter(|(ver, _)| *ver > version)
+            .map(|(_, id)| *id)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        Some(v)
+    }
+
+    /// Approximate heap bytes held for tracks: live records, checkpoint copies, the track
+    /// index and scratch states (kept reports of the replay window excluded, see
+    /// `pending_bytes`).
+    pub fn track_bytes(&self) -> usize {
+        let core_bytes = |c: &Core<P::State>| {
+            c.tracks.capacity() * std::mem::size_of::<TrackRecord<P::State>>()
+                + c.tracks
+                    .iter()
+                    .map(|t| {
+                        t.state.heap_bytes()
+                            + t.sensors.capacity() * std::mem::size_of::<SensorId>()
+                            + t.tentative_times.capacity() * std::mem::size_of::<Timestamp>()
+                    })
+                    .sum::<usize>()
+        };
+        core_bytes(&self.core)
+            + self
+                .checkpoints
+                .iter()
+                .map(|c| core_bytes(&c.1))
+                .sum::<usize>()
+            + self.index.heap_bytes()
+            + self.scratch.capacity() * std::mem::size_of::<P::State>()
+            + self.scratch.iter().map(|s| s.heap_bytes()).sum::<usize>()
+    }
+
+    /// Approximate heap bytes of the inputs kept for out-of-sequence replays.
+    pub fn pending_bytes(&self) -> usize {
+        self.pending
+            .iter()
+            .map(|p| {
+                let n = match &p.input {
+                    Input::Snapshot(s) => s.measurements.capacity(),
+                    Input::Sector(s) => s.measurements.capacity(),
+                };
+                std::mem::size_of::<Pending>()
+                    + n * std::mem::size_of::<Measurement>()
+                    + p.kept.as_ref().map_or(0, |k| k.capacity() * 4)
+            })
+            .sum()
+    }
+
+    /// Testing aid: with `on`, every sector scan also predicts every live track to every
+    /// report's time and gates it (brute force), and counts the gated pairs the local
+    /// pre-gate did not find ([`Tracker::local_gating_misses`]). Slow; results unchanged.
+    #[doc(hidden)]
+    pub fn verify_local_gating(&mut self, on: bool) {
+        self.verify_local = on;
+    }
+
+    /// Gated pairs brute force found and the local pre-gate missed (see
+    /// `verify_local_gating`).
+    #[doc(hidden)]
+    pub fn local_gating_misses(&self) -> u64 {
+        self.local_gate_misses
+    }
+
+    fn check_sensor(&mut self, id: SensorId) -> Result<(), TrackError> {
+        if !self.sensors.is_empty() && !self.sensors.contains_key(&id) {
             self.stats.rejected_unknown_sensor += 1;
-            return Err(TrackError::UnknownSensor(scan.sensor.id));
+            return Err(TrackError::UnknownSensor(id));
+        }
+        Ok(())
+    }
+
+    /// Processes one scan (the snapshot path: every track is predicted to the scan time).
+    pub fn process(&mut self, mut scan: Scan) -> Result<ScanReport, TrackError> {
+        self.check_sensor(scan.sensor.id)?;
+        let before = scan.measurements.len();
+        let t = scan.time;
+        let kept = retain_indexed(&mut scan.measurements, |m| {
+            m.validate().is_ok() && m.time == t
+        });
+        let rejected = before - scan.measurements.len();
+        self.submit(Input::Snapshot(scan), kept, rejected)
+    }
+
+    /// Processes one sector scan (the local path: only the tracks its reports can reach are
+    /// predicted, each to its report's time; misses count only inside `coverage`). Reports
+    /// that are invalid, later than `scan.time` or older than `scan.time −
+    /// max_sector_window_s` are dropped and counted; an invalid coverage refuses the scan.
+    pub fn process_sector(&mut self, mut scan: SectorScan) -> Result<ScanReport, TrackError> {
+        self.check_sensor(scan.sensor.id)?;
+        let latest = scan.time;
+        let earliest = latest - crate::dur(self.settings.max_sector_window_s);
+        if let Some(c) = &scan.coverage {
+            c.validate(latest, earliest)?;
         }
         let before = scan.measurements.len();
-        scan.measurements
-            .retain(|m| m.validate().is_ok() && m.time == scan.time);
+        let kept = retain_indexed(&mut scan.measurements, |m| {
+            m.validate().is_ok() && m.time <= latest && m.time >= earliest
+        });
         let rejected = before - scan.measurements.len();
+        self.submit(Input::Sector(scan), kept, rejected)
+    }
+
+    fn submit(
+        &mut self,
+        input: Input,
+        kept: Option<Vec<u32>>,
+        rejected: usize,
+    ) -> Result<ScanReport, TrackError> {
+        let (time, sensor, n) = match &input {
+            Input::Snapshot(s) => (s.time, s.sensor.id, s.measurements.len()),
+            Input::Sector(s) => (s.time, s.sensor.id, s.measurements.len()),
+        };
         self.stats.rejected_invalid += rejected as u64;
-        self.stats.measurements += scan.measurements.len() as u64;
+        self.stats.measurements += n as u64;
         self.seq += 1;
-        let key: Key = (scan.time, scan.sensor.id, self.seq);
+        let key: Key = (time, sensor, self.seq);
         let lag = crate::dur(self.settings.out_of_sequence_lag_s);
         let mut report = match self.core.latest {
             Some(latest) if key < latest => {
-                if scan.time < latest.0 - lag || self.settings.out_of_sequence_lag_s == 0.0 {
+                if time < latest.0 - lag || self.settings.out_of_sequence_lag_s == 0.0 {
                     self.stats.rejected_too_old += 1;
                     return Err(TrackError::TooOld {
-                        time: scan.time,
+                        time,
                         latest: latest.0,
                     });
                 }
                 self.stats.out_of_sequence_applied += 1;
-                self.replay_with(key, scan)?
+                self.replay_with(Pending { key, input, kept })?
             }
             _ => {
-                self.maybe_checkpoint(scan.time);
-                let report = self.process_in_order(key, &scan);
+                self.maybe_checkpoint(time);
+                let report = self.run(key, &input, kept.as_deref());
                 if self.settings.out_of_sequence_lag_s > 0.0 {
-                    self.pending.push_back((key, scan));
+                    self.pending.push_back(Pending { key, input, kept });
                 }
                 self.prune();
                 report
@@ -301,6 +648,14 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         Ok(report)
     }
 
+    fn run(&mut self, key: Key, input: &Input, kept: Option<&[u32]>) -> ScanReport {
+        self.version += 1;
+        match input {
+            Input::Snapshot(s) => self.process_in_order(key, s, kept),
+            Input::Sector(s) => self.process_sector_in_order(key, s, kept),
+        }
+    }
+
     fn maybe_checkpoint(&mut self, now: Timestamp) {
         if self.settings.out_of_sequence_lag_s == 0.0 {
             return;
@@ -309,7 +664,13 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         let due = match self.checkpoints.back() {
             None => true,
             Some((Some(k), _)) => now - k.0 >= interval,
-            Some((None, _)) => self.core.latest.is_some_and(|k| now - k.0 >= interval),
+            // The initial (empty) checkpoint: due an interval after the first input. (Comparing
+            // with the latest input, as before, never came due for inputs less than the
+            // interval apart, so every input was kept and a late one replayed all history.)
+            Some((None, _)) => self
+                .pending
+                .front()
+                .is_some_and(|p| now - p.key.0 >= interval),
         };
         if due {
             self.checkpoints
@@ -334,41 +695,57 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         }
         let floor = self.checkpoints.front().and_then(|c| c.0);
         if let Some(floor) = floor {
-            while self.pending.front().is_some_and(|(k, _)| *k <= floor) {
+            while self.pending.front().is_some_and(|p| p.key <= floor) {
                 self.pending.pop_front();
             }
         }
     }
 
-    /// Restores the newest checkpoint before `key`, then replays every later scan with the late
-    /// one inserted in order.
-    fn replay_with(&mut self, key: Key, scan: Scan) -> Result<ScanReport, TrackError> {
+    fn log_removal(&mut self, id: TrackId) {
+        self.removed.push_back((self.version, id));
+        while self.removed.len() > REMOVAL_LOG {
+            if let Some((v, _)) = self.removed.pop_front() {
+                self.removed_floor = self.removed_floor.max(v);
+            }
+        }
+    }
+
+    /// Restores the newest checkpoint before the late input, then replays every later input
+    /// with the late one inserted in order.
+    fn replay_with(&mut self, late: Pending) -> Result<ScanReport, TrackError> {
+        let key = late.key;
         let idx = self
             .checkpoints
             .iter()
             .rposition(|(k, _)| k.is_none_or(|k| k < key))
             .ok_or(TrackError::TooOld {
-                time: scan.time,
-                latest: self.core.latest.map_or(scan.time, |k| k.0),
+                time: late.input.time(),
+                latest: self.core.latest.map_or(late.input.time(), |k| k.0),
             })?;
+        let before: Vec<(TrackId, bool)> =
+            self.tracks().map(|t| (t.id, t.is_confirmed())).collect();
         let from = self.checkpoints[idx].0;
         self.core = self.checkpoints[idx].1.clone();
+        self.index.valid = false;
         self.checkpoints.truncate(idx + 1);
-        let mut later: Vec<(Key, Scan)> = Vec::new();
+        let mut later: Vec<Pending> = Vec::new();
         let mut kept = VecDeque::new();
-        for (k, s) in self.pending.drain(..) {
-            if from.is_none_or(|f| k > f) {
-                later.push((k, s));
+        for p in self.pending.drain(..) {
+            if from.is_none_or(|f| p.key > f) {
+                later.push(p);
             } else {
-                kept.push_back((k, s));
+                kept.push_back(p);
             }
         }
         self.pending = kept;
-        later.push((key, scan));
-        later.sort_by_key(|a| a.0);
-        let mut last = ScanReport::default();
+        later.push(late);
+        later.sort_by_key(|p| p.key);
         let n = later.len();
-        for (k, s) in later {
+        let mut own = ScanReport::default();
+        let mut deleted: Vec<(TrackId, DeleteReason)> = Vec::new();
+        let mut history: Vec<HistoryState> = Vec::new();
+        for p in later {
+            let k = p.key;
             if self.checkpoints.back().is_some_and(|(ck, _)| {
                 ck.is_some_and(|ck| {
                     k.0 - ck.0 >= crate::dur(self.settings.out_of_sequence_lag_s * 0.5)
@@ -377,16 +754,72 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                 self.checkpoints
                     .push_back((self.core.latest, self.core.clone()));
             }
-            last = self.process_in_order(k, &s);
-            self.pending.push_back((k, s));
+            let mut r = self.run(k, &p.input, p.kept.as_deref());
+            deleted.append(&mut r.deleted);
+            history.append(&mut r.history);
+            if k == key {
+                own = r;
+            }
+            self.pending.push_back(p);
         }
         self.prune();
-        last.reprocessed_scans = n - 1;
+        // Net change against before the call; every live track counts as changed.
+        let version = self.version;
+        for t in self.core.tracks.iter_mut() {
+            t.changed = version;
+        }
+        let after: Vec<(TrackId, bool)> = self.tracks().map(|t| (t.id, t.is_confirmed())).collect();
+        let find = |v: &[(TrackId, bool)], id: TrackId| {
+            v.binary_search_by_key(&id, |e| e.0).ok().map(|i| v[i].1)
+        };
+        own.deleted = before
+            .iter()
+            .filter(|(id, _)| find(&after, *id).is_none())
+            .map(|(id, _)| {
+                let reason = deleted
+                    .iter()
+                    .rev()
+                    .find(|d| d.0 == *id)
+                    .map_or(DeleteReason::Superseded, |d| d.1);
+                (*id, reason)
+            })
+            .collect();
+        own.confirmed = after
+            .iter()
+            .filter(|(id, c)| *c && find(&before, *id) != Some(true))
+            .map(|(id, _)| *id)
+            .collect();
+        own.history = history
+            .into_iter()
+            .filter(|h| own.confirmed.binary_search(&h.track).is_ok())
+            .collect();
+        for (id, was_confirmed) in &before {
+            if *was_confirmed && find(&after, *id) != Some(true) {
+                self.log_removal(*id);
+            }
+        }
+        own.reprocessed_scans = n - 1;
         self.stats.reprocessed_scans += (n - 1) as u64;
-        Ok(last)
+        Ok(own)
     }
 
-    fn process_in_order(&mut self, key: Key, scan: &Scan) -> ScanReport {
+    /// Removes deleted records (slots change: the index must be rebuilt).
+    fn compact(&mut self) {
+        if self.core.dead == 0 {
+            return;
+        }
+        self.core
+            .tracks
+            .retain(|t| t.status != TrackStatus::Deleted);
+        self.core.dead = 0;
+        self.index.valid = false;
+    }
+
+    fn process_in_order(&mut self, key: Key, scan: &Scan, kept: Option<&[u32]>) -> ScanReport {
+        self.compact();
+        self.index.valid = false;
+        let version = self.version;
+        let orig = |j: usize| kept.map_or(j, |k| k[j] as usize);
         let mut report = ScanReport::default();
         let t = scan.time;
         let pd = self.settings.detection_probability;
@@ -400,6 +833,7 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                 Ok(()) => rec.time = t,
                 Err(_) => failed.push(i),
             }
+            rec.changed = version;
         }
 
         // 2. Measurement models and the spatial pre-gate.
@@ -507,15 +941,18 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         ] {
             for (i, a) in assoc.iter().enumerate() {
                 let rec = &mut self.core.tracks[i];
-                let result = match a {
+                let (result, listed) = match a {
                     TrackAssociation::Missed => continue,
                     TrackAssociation::Single(k) => {
                         let p = &pairs[*k];
                         hit_llr[i] = p.log_likelihood_ratio;
-                        self.updater.update_in_place(
-                            &mut rec.state,
-                            &models[p.measurement],
-                            &p.innovation,
+                        (
+                            self.updater.update_in_place(
+                                &mut rec.state,
+                                &models[p.measurement],
+                                &p.innovation,
+                            ),
+                            Some(p.measurement),
                         )
                     }
                     TrackAssociation::Weighted { pairs: list, miss } => {
@@ -531,13 +968,23 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                         if *miss > 0.5 {
                             continue;
                         }
-                        self.updater
-                            .update_weighted(&rec.state, &hyps, &w, *miss)
-                            .map(|s| rec.state = s)
+                        (
+                            self.updater
+                                .update_weighted(&rec.state, &hyps, &w, *miss)
+                                .map(|s| rec.state = s),
+                            list.iter()
+                                .find(|(_, b)| *b >= 0.5)
+                                .map(|(k, _)| pairs[*k].measurement),
+                        )
                     }
                 };
                 match result {
-                    Ok(()) => hit[i] = true,
+                    Ok(()) => {
+                        hit[i] = true;
+                        if let Some(j) = listed {
+                            report.assignments.push((orig(j), rec.id));
+                        }
+                    }
                     Err(_) => self.stats.numerical_failures += 1,
                 }
             }
@@ -545,7 +992,13 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
 
         // 6. Life bookkeeping, confirmation and deletion.
         let counts_misses = scan.full_scan && scan.sensor.kind != SensorKind::PositionReport;
-        let ln_miss = (1.0 - pd).ln();
+        let ctx = LifeCtx {
+            predictor: &self.predictor,
+            initiator,
+            deleter: self.deleter.as_ref(),
+            ln_miss: (1.0 - pd).ln(),
+            version,
+        };
         let mut remove = vec![false; n_tracks];
         for &i in &failed {
             remove[i] = true;
@@ -554,81 +1007,39 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                 .deleted
                 .push((self.core.tracks[i].id, DeleteReason::NumericalFailure));
         }
+        let mut removed_confirmed: Vec<TrackId> = Vec::new();
         for i in 0..n_tracks {
             if remove[i] {
                 continue;
             }
             let rec = &mut self.core.tracks[i];
-            if hit[i] {
-                rec.life.hits += 1;
-                rec.life.consecutive_misses = 0;
-                rec.life.history = (rec.life.history << 1) | 1;
-                rec.life.score += hit_llr[i];
-                rec.last_update = t;
-                if !rec.sensors.contains(&scan.sensor.id) {
-                    rec.sensors.push(scan.sensor.id);
-                }
-                report.updated += 1;
+            let was_confirmed = rec.is_confirmed();
+            let touch = if hit[i] {
+                Touch::Hit(hit_llr[i])
             } else if counts_misses {
-                rec.life.consecutive_misses += 1;
-                rec.life.history <<= 1;
-                rec.life.score += ln_miss;
-            }
-            if hit[i] || counts_misses {
-                rec.life.opportunities += 1;
-            }
-            rec.life.since_update_s = t.seconds_since(rec.last_update);
-            match rec.status {
-                TrackStatus::Tentative => {
-                    rec.tentative_times.push(t);
-                    match initiator.decide(&rec.life) {
-                        InitiationDecision::Confirm => {
-                            rec.status = TrackStatus::Confirmed;
-                            report.confirmed.push(rec.id);
-                            self.stats.tracks_confirmed += 1;
-                            for &tau in &rec.tentative_times {
-                                if tau >= t {
-                                    continue;
-                                }
-                                if let Ok(past) =
-                                    self.predictor.predict(&rec.state, tau.seconds_since(t))
-                                {
-                                    let (state, covariance) = past.kinematics();
-                                    report.history.push(HistoryState {
-                                        track: rec.id,
-                                        time: tau,
-                                        state,
-                                        covariance,
-                                    });
-                                }
-                            }
-                            rec.tentative_times = Vec::new();
-                        }
-                        InitiationDecision::Drop => {
-                            remove[i] = true;
-                            report
-                                .deleted
-                                .push((rec.id, DeleteReason::TentativeDropped));
-                        }
-                        InitiationDecision::Keep => {}
-                    }
+                Touch::Miss
+            } else {
+                Touch::Nothing
+            };
+            if life_step(
+                &ctx,
+                rec,
+                touch,
+                t,
+                scan.sensor.id,
+                None,
+                &mut report,
+                &mut self.stats,
+            ) {
+                remove[i] = true;
+                if was_confirmed {
+                    removed_confirmed.push(rec.id);
                 }
-                TrackStatus::Confirmed | TrackStatus::Coasting => {
-                    if let Some(reason) = self
-                        .deleter
-                        .should_delete(&rec.life, &rec.state.position_cov())
-                    {
-                        remove[i] = true;
-                        report.deleted.push((rec.id, reason));
-                    } else {
-                        rec.status = if rec.life.consecutive_misses >= 2 {
-                            TrackStatus::Coasting
-                        } else {
-                            TrackStatus::Confirmed
-                        };
-                    }
-                }
-                TrackStatus::Deleted => remove[i] = true,
+            }
+        }
+        for &i in &failed {
+            if self.core.tracks[i].is_confirmed() {
+                removed_confirmed.push(self.core.tracks[i].id);
             }
         }
         self.stats.tracks_deleted += report
@@ -642,41 +1053,803 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
             k += 1;
             keep
         });
+        for id in removed_confirmed {
+            self.log_removal(id);
+        }
 
         // 7. New tentative tracks from unclaimed reports.
         for (j, m) in models.iter().enumerate() {
             if claim[j] >= self.settings.claim_threshold {
                 continue;
             }
-            let (mean, cov) = initiator.initial_kinematics(m);
-            let state = self.predictor.initial_state(&mean, &cov);
-            let id = TrackId(self.core.next_id);
-            self.core.next_id += 1;
-            self.core.tracks.push(TrackRecord {
-                id,
-                state,
-                time: t,
-                status: TrackStatus::Tentative,
-                life: TrackLife {
-                    status: Some(TrackStatus::Tentative),
-                    hits: 1,
-                    opportunities: 1,
-                    consecutive_misses: 0,
-                    history: 1,
-                    score: initiator.initial_score(),
-                    since_update_s: 0.0,
-                },
-                created: t,
-                last_update: t,
-                sensors: vec![scan.sensor.id],
-                tentative_times: vec![t],
-            });
+            let id = self.new_track(m, t, scan.sensor.id);
+            report.assignments.push((orig(j), id));
             report.initiated += 1;
-            self.stats.tracks_initiated += 1;
         }
+        report.assignments.sort_unstable();
         self.core.latest = Some(key);
         report
     }
+
+    /// Starts a tentative track from one report (pushed at the end: ids stay in order).
+    fn new_track(&mut self, m: &AnyModel, t: Timestamp, sensor: SensorId) -> TrackId {
+        let initiator = self.initiator.as_ref();
+        let (mean, cov) = initiator.initial_kinematics(m);
+        let state = self.predictor.initial_state(&mean, &cov);
+        let id = TrackId(self.core.next_id);
+        self.core.next_id += 1;
+        self.core.tracks.push(TrackRecord {
+            id,
+            state,
+            time: t,
+            status: TrackStatus::Tentative,
+            life: TrackLife {
+                status: Some(TrackStatus::Tentative),
+                hits: 1,
+                opportunities: 1,
+                consecutive_misses: 0,
+                history: 1,
+                score: initiator.initial_score(),
+                since_update_s: 0.0,
+            },
+            created: t,
+            last_update: t,
+            sensors: vec![sensor],
+            tentative_times: vec![t],
+            changed: self.version,
+        });
+        self.stats.tracks_initiated += 1;
+        id
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The local path
+
+    fn sigma_bound(&self, env: &Envelope, dt: f64) -> f64 {
+        sigma_bound(&self.predictor, env, dt)
+    }
+
+    /// Radius of the disc under which the index files a track (module `index`).
+    fn index_radius(&self, env: &Envelope, time: Timestamp) -> f64 {
+        let sg = self.gate.threshold(3).sqrt();
+        let speed = env.velocity.norm();
+        let epoch = self.index.epoch;
+        [-self.index.back_s, self.index.fwd_s]
+            .iter()
+            .map(|&off| {
+                let dt = epoch.seconds_since(time) + off;
+                sg * self.sigma_bound(env, dt)
+                    + 0.5 * env.acceleration * dt * dt
+                    + speed * off.abs()
+            })
+            .fold(0.0, f64::max)
+    }
+
+    fn index_track(&mut self, slot: usize) {
+        let rec = &self.core.tracks[slot];
+        if rec.status == TrackStatus::Deleted {
+            self.index.remove(slot as u32);
+            return;
+        }
+        let env = rec.state.envelope();
+        let rho = self.index_radius(&env, rec.time);
+        self.index.insert(slot as u32, env, rec.time, rho);
+    }
+
+    /// Rebuilds the index for an epoch at `t` if it is invalid or does not cover the window.
+    fn ensure_index(&mut self, t: Timestamp) {
+        let back = self.settings.max_sector_window_s;
+        let earliest = t - crate::dur(back);
+        if self.index.covers(earliest, t) {
+            return;
+        }
+        let envs: Vec<Option<Envelope>> = self
+            .core
+            .tracks
+            .iter()
+            .map(|r| (r.status != TrackStatus::Deleted).then(|| r.state.envelope()))
+            .collect();
+        self.index
+            .reset(t, back, INDEX_FORWARD_S, 1e4, self.core.tracks.len());
+        let mut radii: Vec<f64> = Vec::with_capacity(envs.len());
+        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+        for (r, e) in self.core.tracks.iter().zip(&envs) {
+            if let Some(e) = e {
+                let rho = self.index_radius(e, r.time);
+                radii.push(rho);
+                lo = [lo[0].min(e.position.x), lo[1].min(e.position.y)];
+                hi = [hi[0].max(e.position.x), hi[1].max(e.position.y)];
+            }
+        }
+        // Cells of about one track each at the mean density, but no smaller than a typical
+        // disc and no larger than a few.
+        let cell = if radii.is_empty() {
+            1e4
+        } else {
+            let mid = radii.len() / 2;
+            let median = *radii.select_nth_unstable_by(mid, f64::total_cmp).1;
+            let area = ((hi[0] - lo[0]) * (hi[1] - lo[1])).max(0.0);
+            let density_cell = (area / radii.len() as f64).sqrt();
+            let cell = density_cell.min(8.0 * median).max(2.0 * median).max(500.0);
+            if cell.is_finite() { cell } else { 1e4 }
+        };
+        self.index
+            .reset(t, back, INDEX_FORWARD_S, cell, self.core.tracks.len());
+        for (slot, e) in envs.into_iter().enumerate() {
+            if let Some(e) = e {
+                let time = self.core.tracks[slot].time;
+                let rho = self.index_radius(&e, time);
+                self.index.insert(slot as u32, e, time, rho);
+            }
+        }
+    }
+
+    /// Once a second of scan time: deletes tracks that coasted too long or whose (bounded)
+    /// covariance grew too much, drops tentative tracks nothing updated for as long, and
+    /// compacts deleted records away.
+    fn sweep(&mut self, t: Timestamp, report: &mut ScanReport) {
+        let mut removed_confirmed = Vec::new();
+        for slot in 0..self.core.tracks.len() {
+            let rec = &self.core.tracks[slot];
+            if rec.status == TrackStatus::Deleted {
+                continue;
+            }
+            let env = rec.state.envelope();
+            let sb = self.sigma_bound(&env, t.seconds_since(rec.time));
+            let cov = Matrix3::identity() * (sb * sb / 3.0);
+            let rec = &mut self.core.tracks[slot];
+            rec.life.since_update_s = t.seconds_since(rec.last_update);
+            let reason = match self.deleter.should_delete(&rec.life, &cov) {
+                Some(r) if rec.is_confirmed() => Some(r),
+                Some(DeleteReason::MissedUpdates) | None => None,
+                Some(_) => Some(DeleteReason::TentativeDropped),
+            };
+            if let Some(reason) = reason {
+                if rec.is_confirmed() {
+                    removed_confirmed.push(rec.id);
+                    self.stats.tracks_deleted += 1;
+                }
+                report.deleted.push((rec.id, reason));
+                rec.status = TrackStatus::Deleted;
+                rec.changed = self.version;
+                self.core.dead += 1;
+            }
+        }
+        for id in removed_confirmed {
+            self.log_removal(id);
+        }
+        self.compact();
+    }
+
+    /// When the beam crossed a track inside the swept coverage, if it did, and how long the
+    /// beam takes over the track's edge margin.
+    ///
+    /// Near the edge between two sectors a track's report may fall on either side. Each
+    /// sector therefore claims the crossings from one margin before its start to one margin
+    /// before its end (so consecutive sectors of a radar still share every azimuth out between
+    /// them), and a track updated within two margins' time before its crossing counts no miss
+    /// (its report came with the sector before).
+    fn crossing(
+        &self,
+        site: &SensorSite,
+        cov: &SweptSector,
+        env: &Envelope,
+        time: Timestamp,
+    ) -> Option<(Timestamp, f64)> {
+        let (width, full) = cov.width();
+        let span = cov.end.seconds_since(cov.start);
+        let rel = |tau: Timestamp| {
+            let p = env.position + env.velocity * tau.seconds_since(time);
+            let l = site.to_site(&p);
+            let u = (l.x.atan2(l.y) - cov.azimuth_start_rad).rem_euclid(TAU);
+            (if u > std::f64::consts::PI { u - TAU } else { u }, l.norm())
+        };
+        let mid = cov.start + crate::dur(0.5 * span);
+        let (u0, _) = rel(mid);
+        let tau = if full || span == 0.0 {
+            mid
+        } else {
+            cov.start + crate::dur(span * (u0 / width).clamp(-0.2, 1.2))
+        };
+        let (u, r) = rel(tau);
+        if !(u.is_finite() && r.is_finite()) {
+            return None;
+        }
+        // The margin follows the track's uncertainty, but no further than `SECTOR_MARGIN_CAP_M`:
+        // an uncertain (new, coasting) track still counts its misses. A false miss costs
+        // little (the next hit resets the run); an uncounted one keeps a false track alive.
+        let sb = (3.0 * self.sigma_bound(env, tau.seconds_since(time))).min(SECTOR_MARGIN_CAP_M);
+        if r < cov.min_range_m + sb || r > cov.max_range_m - sb {
+            return None;
+        }
+        if full {
+            return Some((tau, 0.0));
+        }
+        let m = (sb / r.max(1.0)).min(1.0).asin() + SECTOR_EDGE_MARGIN_RAD;
+        let shifted = u + m;
+        if shifted < 0.0 || shifted > width {
+            return None;
+        }
+        Some((tau, m * span / width))
+    }
+
+    fn process_sector_in_order(
+        &mut self,
+        key: Key,
+        scan: &SectorScan,
+        kept: Option<&[u32]>,
+    ) -> ScanReport {
+        let version = self.version;
+        let orig = |j: usize| kept.map_or(j, |k| k[j] as usize);
+        let mut report = ScanReport::default();
+        let t_scan = scan.time;
+        let pd = self.settings.detection_probability;
+
+        // 0. Sweep once a second, and an index valid for this scan's window.
+        if self
+            .core
+            .last_sweep
+            .is_none_or(|s| t_scan.seconds_since(s) >= SWEEP_INTERVAL_S)
+        {
+            self.sweep(t_scan, &mut report);
+            self.core.last_sweep = Some(t_scan);
+        }
+        self.ensure_index(t_scan);
+
+        // 1. Measurement models.
+        let meas = &scan.measurements;
+        let n_meas = meas.len();
+        let models: Vec<AnyModel> = meas.iter().map(AnyModel::of).collect();
+        // Converted position, its covariance and the covariance's trace.
+        let converted: Vec<(Vector3<f64>, Matrix3<f64>, f64)> = models
+            .iter()
+            .map(|m| {
+                let (p, c) = self.initiator.initial_kinematics(m);
+                let r = Matrix3::from_fn(|i, k| c[(2 * i, 2 * k)]);
+                (Vector3::new(p[0], p[2], p[4]), r, r.trace())
+            })
+            .collect();
+        let lambda: Vec<f64> = models
+            .iter()
+            .map(|m| {
+                self.settings.clutter_density_per_m3
+                    * volume_element(m, self.settings.vertical_extent_m)
+            })
+            .collect();
+        let ln_pd_ratio = pd.ln() - (1.0 - pd).ln();
+        let g_max = self.gate.threshold(3);
+
+        // 2. Candidate (track slot, report) pairs from the index and each track's envelope.
+        let mut cand: Vec<(u32, u32)> = Vec::new();
+        let mut near: Vec<u32> = Vec::new();
+        for j in 0..n_meas {
+            let (p_j, r_j, var_j) = converted[j];
+            let tau = meas[j].time;
+            near.clear();
+            self.index
+                .near(&p_j, (g_max * var_j).sqrt() + 1.0, &mut near);
+            for &s in &near {
+                let Some(e) = self.index.entry(s) else {
+                    continue;
+                };
+                let dt = tau.seconds_since(e.time);
+                let d = e.env.position + e.env.velocity * dt - p_j;
+                let sb = self.sigma_bound(&e.env, dt);
+                let slack = 0.5 * e.env.acceleration * dt * dt;
+                // The snapshot path's necessary condition, |e|² ≤ g·trace(P + R) ...
+                let r = (g_max * (sb * sb + var_j)).sqrt() + slack;
+                if d.norm_squared() > r * r {
+                    continue;
+                }
+                // ... and its ellipsoidal form: P ⪯ σ²·I gives eᵀ(R + σ²I)⁻¹e ≤ eᵀ(P + R)⁻¹e,
+                // the mean offset adds at most slack/σ to the root; with a safety factor for
+                // the Cartesian linearisation of the measurement space.
+                if sb > 0.0
+                    && let Some(q) = (r_j + Matrix3::identity() * (sb * sb))
+                        .try_inverse()
+                        .map(|a| d.dot(&(a * d)))
+                {
+                    let lim = (PREGATE_SAFETY * g_max).sqrt() + slack / sb;
+                    if q > lim * lim {
+                        continue;
+                    }
+                }
+                cand.push((s, j as u32));
+            }
+        }
+        cand.sort_unstable();
+        cand.dedup();
+
+        // 3. Predict each candidate track to each of its reports' times (once per distinct
+        //    time) and gate. Local track indices follow slot (= id) order.
+        let mut local: Vec<u32> = Vec::new();
+        let mut failed: Vec<u32> = Vec::new();
+        let mut confirmed_pairs: Vec<GatedPair> = Vec::new();
+        let mut confirmed_state: Vec<usize> = Vec::new();
+        let mut tentative_pairs: Vec<GatedPair> = Vec::new();
+        let mut tentative_state: Vec<usize> = Vec::new();
+        let mut n_scratch = 0usize;
+        let mut times: Vec<(Timestamp, usize)> = Vec::new();
+        let mut k = 0;
+        while k < cand.len() {
+            let slot = cand[k].0;
+            let mut end = k;
+            while end < cand.len() && cand[end].0 == slot {
+                end += 1;
+            }
+            let li = local.len();
+            let rec = &self.core.tracks[slot as usize];
+            let confirmed = rec.is_confirmed();
+            let (c0, t0) = (confirmed_pairs.len(), tentative_pairs.len());
+            times.clear();
+            let mut ok = true;
+            for &(_, j) in &cand[k..end] {
+                let j = j as usize;
+                let tau = meas[j].time;
+                let si = match times.iter().find(|(t, _)| *t == tau) {
+                    Some(&(_, si)) => si,
+                    None => {
+                        let si = n_scratch;
+                        n_scratch += 1;
+                        if si == self.scratch.len() {
+                            self.scratch.push(rec.state.clone());
+                        } else {
+                            self.scratch[si].clone_from(&rec.state);
+                        }
+                        if self
+                            .predictor
+                            .predict_in_place(&mut self.scratch[si], tau.seconds_since(rec.time))
+                            .is_err()
+                        {
+                            ok = false;
+                            break;
+                        }
+                        times.push((tau, si));
+                        si
+                    }
+                };
+                let Ok(inn) = self.updater.innovate(&self.scratch[si], &models[j]) else {
+                    continue;
+                };
+                if !self.gate.accepts(&inn) {
+                    continue;
+                }
+                let llr = ln_pd_ratio + inn.log_likelihood() - lambda[j].ln();
+                let pair = GatedPair {
+                    track: li,
+                    measurement: j,
+                    innovation: inn,
+                    log_likelihood_ratio: llr,
+                };
+                if confirmed {
+                    confirmed_pairs.push(pair);
+                    confirmed_state.push(si);
+                } else {
+                    tentative_pairs.push(pair);
+                    tentative_state.push(si);
+                }
+            }
+            if ok {
+                local.push(slot);
+            } else {
+                confirmed_pairs.truncate(c0);
+                confirmed_state.truncate(c0);
+                tentative_pairs.truncate(t0);
+                tentative_state.truncate(t0);
+                failed.push(slot);
+            }
+            k = end;
+        }
+        if self.verify_local {
+            let mut found: Vec<(u32, usize)> = confirmed_pairs
+                .iter()
+                .chain(&tentative_pairs)
+                .map(|p| (local[p.track], p.measurement))
+                .collect();
+            found.sort_unstable();
+            for (slot, rec) in self.core.tracks.iter().enumerate() {
+                if rec.status == TrackStatus::Deleted || failed.contains(&(slot as u32)) {
+                    continue;
+                }
+                for (j, m) in models.iter().enumerate() {
+                    let Ok(pred) = self
+                        .predictor
+                        .predict(&rec.state, meas[j].time.seconds_since(rec.time))
+                    else {
+                        continue;
+                    };
+                    let Ok(inn) = self.updater.innovate(&pred, m) else {
+                        continue;
+                    };
+                    if self.gate.accepts(&inn) && found.binary_search(&(slot as u32, j)).is_err() {
+                        self.local_gate_misses += 1;
+                    }
+                }
+            }
+        }
+        report.gated_pairs = confirmed_pairs.len() + tentative_pairs.len();
+
+        // 4. Associate confirmed tracks, then tentative ones with what is left.
+        let n_local = local.len();
+        let outcome = self
+            .associator
+            .associate(n_local, n_meas, &confirmed_pairs, pd);
+        report.largest_cluster = outcome.largest_cluster;
+        let mut claim = outcome.measurement_claim.clone();
+        let mut kept_tentative = Vec::with_capacity(tentative_pairs.len());
+        let mut kept_state = Vec::with_capacity(tentative_pairs.len());
+        for (p, s) in tentative_pairs.into_iter().zip(tentative_state) {
+            if claim[p.measurement] < self.settings.claim_threshold {
+                kept_tentative.push(p);
+                kept_state.push(s);
+            }
+        }
+        let (tentative_pairs, tentative_state) = (kept_tentative, kept_state);
+        let tentative_outcome =
+            self.tentative_associator
+                .associate(n_local, n_meas, &tentative_pairs, pd);
+        for (c, tc) in claim.iter_mut().zip(&tentative_outcome.measurement_claim) {
+            *c = (*c + tc).min(1.0);
+        }
+
+        // 5. Update each associated track at its report's time.
+        let mut hit_llr: Vec<Option<f64>> = vec![None; n_local];
+        for (assoc, pairs, states) in [
+            (&outcome.tracks, &confirmed_pairs, &confirmed_state),
+            (
+                &tentative_outcome.tracks,
+                &tentative_pairs,
+                &tentative_state,
+            ),
+        ] {
+            for (li, a) in assoc.iter().enumerate() {
+                let slot = local[li] as usize;
+                match a {
+                    TrackAssociation::Missed => {}
+                    TrackAssociation::Single(k) => {
+                        let p = &pairs[*k];
+                        let si = states[*k];
+                        let res = self.updater.update_in_place(
+                            &mut self.scratch[si],
+                            &models[p.measurement],
+                            &p.innovation,
+                        );
+                        match res {
+                            Ok(()) => {
+                                let rec = &mut self.core.tracks[slot];
+                                std::mem::swap(&mut rec.state, &mut self.scratch[si]);
+                                rec.time = meas[p.measurement].time;
+                                hit_llr[li] = Some(p.log_likelihood_ratio);
+                                report.assignments.push((orig(p.measurement), rec.id));
+                            }
+                            Err(_) => self.stats.numerical_failures += 1,
+                        }
+                    }
+                    TrackAssociation::Weighted { pairs: list, miss } => {
+                        if *miss > 0.5 || list.is_empty() {
+                            continue;
+                        }
+                        // One prediction for all hypotheses: that of the likeliest (their
+                        // times differ by the beam's passage over the cluster, milliseconds).
+                        let (kb, _) = list
+                            .iter()
+                            .fold(list[0], |best, e| if e.1 > best.1 { *e } else { best });
+                        let si = states[kb];
+                        let mut inns: Vec<Innovation> = Vec::with_capacity(list.len());
+                        let mut ok = true;
+                        for (k, _) in list {
+                            if states[*k] == si {
+                                inns.push(pairs[*k].innovation);
+                            } else {
+                                match self
+                                    .updater
+                                    .innovate(&self.scratch[si], &models[pairs[*k].measurement])
+                                {
+                                    Ok(inn) => inns.push(inn),
+                                    Err(_) => {
+                                        ok = false;
+                                        break;
+                                    }
+                                }
+                            }
+                        }
+                        let res = if ok {
+                            let hyps: Vec<(&AnyModel, &Innovation)> = list
+                                .iter()
+                                .zip(&inns)
+                                .map(|((k, _), inn)| (&models[pairs[*k].measurement], inn))
+                                .collect();
+                            let w: Vec<f64> = list.iter().map(|(_, b)| *b).collect();
+                            self.updater
+                                .update_weighted(&self.scratch[si], &hyps, &w, *miss)
+                        } else {
+                            Err(TrackError::NonFinite {
+                                context: "JPDA innovation",
+                            })
+                        };
+                        match res {
+                            Ok(state) => {
+                                let rec = &mut self.core.tracks[slot];
+                                rec.state = state;
+                                rec.time = meas[pairs[kb].measurement].time;
+                                hit_llr[li] = Some(
+                                    list.iter()
+                                        .map(|(k, b)| b * pairs[*k].log_likelihood_ratio)
+                                        .sum::<f64>(),
+                                );
+                                if let Some((k, _)) = list.iter().find(|(_, b)| *b >= 0.5) {
+                                    report
+                                        .assignments
+                                        .push((orig(pairs[*k].measurement), rec.id));
+                                }
+                            }
+                            Err(_) => self.stats.numerical_failures += 1,
+                        }
+                    }
+                }
+            }
+        }
+
+        // 6. Misses: tracks the beam crossed inside the coverage without a report of theirs.
+        let mut touched: Vec<(u32, Touch, Timestamp)> = Vec::new();
+        for (li, h) in hit_llr.iter().enumerate() {
+            if let Some(llr) = h {
+                let slot = local[li];
+                touched.push((slot, Touch::Hit(*llr), self.core.tracks[slot as usize].time));
+            }
+        }
+        if let Some(cov) = &scan.coverage
+            && scan.sensor.kind != SensorKind::PositionReport
+        {
+            let (width, full) = cov.width();
+            near.clear();
+            self.index.in_sector(
+                &scan.sensor,
+                cov.azimuth_start_rad,
+                width,
+                full,
+                (cov.min_range_m, cov.max_range_m),
+                &mut near,
+            );
+            near.sort_unstable();
+            near.dedup();
+            for &s in &near {
+                let updated = local
+                    .binary_search(&s)
+                    .is_ok_and(|li| hit_llr[li].is_some());
+                if updated || failed.binary_search(&s).is_ok() {
+                    continue;
+                }
+                let Some(e) = self.index.entry(s) else {
+                    continue;
+                };
+                if let Some((tau, edge_s)) = self.crossing(&scan.sensor, cov, &e.env, e.time) {
+                    let recent = tau - crate::dur(2.0 * edge_s + 1e-3);
+                    if self.core.tracks[s as usize].last_update < recent {
+                        touched.push((s, Touch::Miss, tau));
+                    }
+                }
+            }
+        }
+        touched.sort_by_key(|e| e.0);
+
+        // 7. Life bookkeeping, confirmation and deletion of the touched tracks.
+        let d0 = report.deleted.len();
+        let mut removed_confirmed = Vec::new();
+        for &slot in &failed {
+            let rec = &mut self.core.tracks[slot as usize];
+            self.stats.numerical_failures += 1;
+            report
+                .deleted
+                .push((rec.id, DeleteReason::NumericalFailure));
+            if rec.is_confirmed() {
+                removed_confirmed.push(rec.id);
+            }
+            rec.status = TrackStatus::Deleted;
+            rec.changed = version;
+            self.core.dead += 1;
+            self.index.remove(slot);
+        }
+        let ctx = LifeCtx {
+            predictor: &self.predictor,
+            initiator: self.initiator.as_ref(),
+            deleter: self.deleter.as_ref(),
+            ln_miss: (1.0 - pd).ln(),
+            version,
+        };
+        let mut reindex: Vec<u32> = Vec::new();
+        for &(slot, touch, t) in &touched {
+            let rec = &mut self.core.tracks[slot as usize];
+            let was_confirmed = rec.is_confirmed();
+            let bound = match touch {
+                Touch::Miss => {
+                    let sb = sigma_bound(
+                        ctx.predictor,
+                        &rec.state.envelope(),
+                        t.seconds_since(rec.time),
+                    );
+                    Some(Matrix3::identity() * (sb * sb / 3.0))
+                }
+                _ => None,
+            };
+            let hit = matches!(touch, Touch::Hit(_));
+            if life_step(
+                &ctx,
+                rec,
+                touch,
+                t,
+                scan.sensor.id,
+                bound,
+                &mut report,
+                &mut self.stats,
+            ) {
+                rec.status = TrackStatus::Deleted;
+                self.core.dead += 1;
+                if was_confirmed {
+                    removed_confirmed.push(rec.id);
+                }
+                reindex.push(slot);
+            } else if hit {
+                reindex.push(slot);
+            }
+        }
+        self.stats.tracks_deleted += report.deleted[d0..]
+            .iter()
+            .filter(|d| d.1 != DeleteReason::TentativeDropped)
+            .count() as u64;
+        for id in removed_confirmed {
+            self.log_removal(id);
+        }
+        for slot in reindex {
+            self.index_track(slot as usize);
+        }
+
+        // 8. New tentative tracks from unclaimed reports, at their own times.
+        for (j, m) in models.iter().enumerate() {
+            if claim[j] >= self.settings.claim_threshold {
+                continue;
+            }
+            let id = self.new_track(m, meas[j].time, scan.sensor.id);
+            let slot = self.core.tracks.len() - 1;
+            self.index_track(slot);
+            report.assignments.push((orig(j), id));
+            report.initiated += 1;
+        }
+        report.assignments.sort_unstable();
+        self.core.latest = Some(key);
+        report
+    }
+}
+
+/// √trace bound of a track's position covariance predicted by `dt` (see [`Envelope`]).
+fn sigma_bound<P: Predictor>(predictor: &P, env: &Envelope, dt: f64) -> f64 {
+    let a = dt.abs();
+    let q = predictor
+        .position_noise_bound(env.velocity.norm(), a)
+        .max(0.0);
+    env.sigma_position + a * env.sigma_velocity + 1.5 * env.acceleration * a * a + q.sqrt()
+}
+
+/// What happened to a track in one scan.
+#[derive(Debug, Clone, Copy)]
+enum Touch {
+    /// Updated, with this log-likelihood ratio.
+    Hit(f64),
+    /// Missed a detection opportunity.
+    Miss,
+    /// Neither (an event-driven scan on the snapshot path).
+    Nothing,
+}
+
+/// Life bookkeeping of one track for one scan at time `t`: counters, score, confirmation
+/// (with retrodicted history) and deletion. Returns true when the track ends. `position_cov`
+/// replaces the state's own position covariance in the deletion test (the local path passes a
+/// bound for a missed track it did not predict).
+#[allow(clippy::too_many_arguments)]
+fn life_step<P: Predictor>(
+    ctx: &LifeCtx<'_, P>,
+    rec: &mut TrackRecord<P::State>,
+    touch: Touch,
+    t: Timestamp,
+    sensor: SensorId,
+    position_cov: Option<Matrix3<f64>>,
+    report: &mut ScanReport,
+    stats: &mut TrackerStats,
+) -> bool {
+    rec.changed = ctx.version;
+    match touch {
+        Touch::Hit(llr) => {
+            rec.life.hits += 1;
+            rec.life.consecutive_misses = 0;
+            rec.life.history = (rec.life.history << 1) | 1;
+            rec.life.score += llr;
+            rec.last_update = t;
+            if !rec.sensors.contains(&sensor) {
+                rec.sensors.push(sensor);
+            }
+            report.updated += 1;
+        }
+        Touch::Miss => {
+            rec.life.consecutive_misses += 1;
+            rec.life.history <<= 1;
+            rec.life.score += ctx.ln_miss;
+        }
+        Touch::Nothing => {}
+    }
+    if !matches!(touch, Touch::Nothing) {
+        rec.life.opportunities += 1;
+    }
+    rec.life.since_update_s = t.seconds_since(rec.last_update);
+    match rec.status {
+        TrackStatus::Tentative => {
+            rec.tentative_times.push(t);
+            match ctx.initiator.decide(&rec.life) {
+                InitiationDecision::Confirm => {
+                    rec.status = TrackStatus::Confirmed;
+                    report.confirmed.push(rec.id);
+                    stats.tracks_confirmed += 1;
+                    for &tau in &rec.tentative_times {
+                        if tau >= t {
+                            continue;
+                        }
+                        if let Ok(past) = ctx
+                            .predictor
+                            .predict(&rec.state, tau.seconds_since(rec.time))
+                        {
+                            let (state, covariance) = past.kinematics();
+                            report.history.push(HistoryState {
+                                track: rec.id,
+                                time: tau,
+                                state,
+                                covariance,
+                            });
+                        }
+                    }
+                    rec.tentative_times = Vec::new();
+                    false
+                }
+                InitiationDecision::Drop => {
+                    report
+                        .deleted
+                        .push((rec.id, DeleteReason::TentativeDropped));
+                    true
+                }
+                InitiationDecision::Keep => false,
+            }
+        }
+        TrackStatus::Confirmed | TrackStatus::Coasting => {
+            let cov = position_cov.unwrap_or_else(|| rec.state.position_cov());
+            if let Some(reason) = ctx.deleter.should_delete(&rec.life, &cov) {
+                report.deleted.push((rec.id, reason));
+                true
+            } else {
+                rec.status = if rec.life.consecutive_misses >= 2 {
+                    TrackStatus::Coasting
+                } else {
+                    TrackStatus::Confirmed
+                };
+                false
+            }
+        }
+        TrackStatus::Deleted => true,
+    }
+}
+
+/// Keeps the elements `keep` accepts; returns the original index of each kept one, or `None`
+/// when all were kept.
+fn retain_indexed<T>(v: &mut Vec<T>, mut keep: impl FnMut(&T) -> bool) -> Option<Vec<u32>> {
+    let flags: Vec<bool> = v.iter().map(&mut keep).collect();
+    if flags.iter().all(|&f| f) {
+        return None;
+    }
+    let idx: Vec<u32> = (0..v.len() as u32).filter(|&i| flags[i as usize]).collect();
+    let mut k = 0;
+    v.retain(|_| {
+        let f = flags[k];
+        k += 1;
+        f
+    });
+    Some(idx)
 }
 
 /// |det ∂(Cartesian)/∂z| at the report: converts a Cartesian clutter density into the
