@@ -33,7 +33,19 @@ fn build_page(web: &Path, out: &Path) -> Result<(), String> {
         npm(web, &["ci", "--no-audit", "--no-fund", "--loglevel=error"])?;
     }
     let out_s = out.to_str().ok_or("OUT_DIR is not UTF-8")?;
-    npm(web, &["run", "build", "--", "--outDir", out_s, "--emptyOutDir", "--logLevel", "warn"])?;
+    npm(
+        web,
+        &[
+            "run",
+            "build",
+            "--",
+            "--outDir",
+            out_s,
+            "--emptyOutDir",
+            "--logLevel",
+            "warn",
+        ],
+    )?;
     if !out.join("index.html").exists() {
         return Err("the page build wrote no index.html".into());
     }
@@ -41,7 +53,9 @@ fn build_page(web: &Path, out: &Path) -> Result<(), String> {
 }
 
 fn files(dir: &Path, base: &Path, out: &mut Vec<(String, PathBuf)>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
@@ -57,7 +71,14 @@ fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"));
     let web = manifest.join("../../web");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
-    for f in ["src", "index.html", "package.json", "package-lock.json", "vite.config.ts", "tsconfig.json"] {
+    for f in [
+        "src",
+        "index.html",
+        "package.json",
+        "package-lock.json",
+        "vite.config.ts",
+        "tsconfig.json",
+    ] {
         println!("cargo:rerun-if-changed={}", web.join(f).display());
     }
     println!("cargo:rerun-if-env-changed=TESSERA_WEB_DIST");
@@ -87,9 +108,14 @@ fn main() {
     };
     let mut list = Vec::new();
     files(&dist, &dist, &mut list);
-    let mut code = String::from("/// The embedded page: (path, bytes).\npub static ASSETS: &[(&str, &[u8])] = &[\n");
+    let mut code = String::from(
+        "/// The embedded page: (path, bytes).\npub static ASSETS: &[(&str, &[u8])] = &[\n",
+    );
     for (rel, path) in &list {
-        code.push_str(&format!("    ({rel:?}, include_bytes!({:?})),\n", path.display().to_string()));
+        code.push_str(&format!(
+            "    ({rel:?}, include_bytes!({:?})),\n",
+            path.display().to_string()
+        ));
     }
     code.push_str("];\n");
     std::fs::write(out_dir.join("assets.rs"), code).expect("assets.rs");

@@ -42,7 +42,10 @@ pub struct LiveOptions {
 fn parse_udp(s: &str, id: u32) -> Result<UdpSource> {
     let (group, addr) = match s.split_once('@') {
         Some((g, a)) => (
-            Some(g.parse::<Ipv4Addr>().with_context(|| format!("multicast group {g:?}"))?),
+            Some(
+                g.parse::<Ipv4Addr>()
+                    .with_context(|| format!("multicast group {g:?}"))?,
+            ),
             a,
         ),
         None => (None, s),
@@ -51,7 +54,10 @@ fn parse_udp(s: &str, id: u32) -> Result<UdpSource> {
         .parse()
         .with_context(|| format!("UDP address {addr:?}"))?;
     if group.is_some_and(|g| !g.is_multicast()) {
-        bail!("{s}: {} is not a multicast group", group.unwrap_or(Ipv4Addr::UNSPECIFIED));
+        bail!(
+            "{s}: {} is not a multicast group",
+            group.unwrap_or(Ipv4Addr::UNSPECIFIED)
+        );
     }
     Ok(UdpSource {
         name: format!("udp:{s}"),
@@ -134,7 +140,12 @@ pub async fn run_live(opts: LiveOptions) -> Result<()> {
             .await
             .with_context(|| format!("cannot listen on TCP {a}"))?;
         tracing::info!("TCP source on {}", l.local_addr()?);
-        tasks.spawn(run_tcp(handle.clone(), format!("tcp:{a}"), 200 + i as u32, l));
+        tasks.spawn(run_tcp(
+            handle.clone(),
+            format!("tcp:{a}"),
+            200 + i as u32,
+            l,
+        ));
     }
     for (i, f) in opts.replay.iter().enumerate() {
         let h = handle.clone();

@@ -1,7 +1,8 @@
 //! The `tessera` binary: command-line front end of the Tessera engine.
 
 use tessera_cli::{
-    cmd_bench, cmd_decode, cmd_eval, cmd_live, cmd_replay, cmd_run, cmd_simulate, cmd_track, cmd_wta,
+    cmd_bench, cmd_decode, cmd_eval, cmd_live, cmd_replay, cmd_run, cmd_simulate, cmd_track,
+    cmd_wta,
 };
 use tessera_sim::{RadarScenarioParams, generate};
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use tessera_domain::{SensorSite, SystemTrack, Timestamp, TrackId, TrackStatus};
 use tessera_geo::{LocalTangentPlane, Position};
-use tessera_track::{AnyTracker, Scan, ScanReport, TrackError, TrackerConfig};
+use tessera_track::{AnyTracker, Scan, ScanReport, SectorScan, TrackError, TrackerConfig};
 use thiserror::Error;
 
 /// Why a picture could not be built.
@@ -98,6 +98,29 @@ pub struct Picture {
     changed: BTreeSet<TrackId>,
     removed: BTreeSet<TrackId>,
     stats: PictureStats,
+    /// What the reports assigned to each live track (tentative ones included) said.
+    reports: BTreeMap<TrackId, ReportLog>,
+    tracker_version: u64,
+}
+
+/// Attributes and sensors of the reports assigned to one track.
+#[derive(Debug, Clone)]
+struct ReportLog {
+    attributes: TrackAttributes,
+    sensors: BTreeSet<u32>,
+    first: Timestamp,
+    last: Timestamp,
+}
+
+impl Default for ReportLog {
+    fn default() -> Self {
+        Self {
+            attributes: TrackAttributes::default(),
+            sensors: BTreeSet::new(),
+            first: Timestamp(i64::MAX),
+            last: Timestamp(i64::MIN),
+        }
+    }
 }
 
 /// Constant-velocity extrapolation of a `[x, vx, y, vy, z, vz]` state and its covariance.
@@ -142,6 +165,8 @@ impl Picture {
             changed: BTreeSet::new(),
             removed: BTreeSet::new(),
             stats: PictureStats::default(),
+            reports: BTreeMap::new(),
+            tracker_version: 0,
         })
     }
 
@@ -170,20 +195,15 @@ impl Picture {
         self.tracks.get(&id)
     }
 
-    /// Processes one scan; `attributes[i]` belongs to `scan.measurements[i]` (missing entries
-    /// mean "nothing but kinematics").
+    /// Processes one snapshot scan; `attributes[i]` belongs to `scan.measurements[i]`
+    /// (missing entries mean "nothing but kinematics").
     pub fn process(
         &mut self,
         scan: Scan,
         attributes: &[ReportAttributes],
     ) -> Result<ScanReport, TrackError> {
         let sensor = scan.sensor.id.0;
-        let points: Vec<Vector3<f64>> = scan
-            .measurements
-            .iter()
-            .map(|m| m.position_estimate())
-            .collect();
-        let time = scan.time;
+        let times: Vec<Timestamp> = scan.measurements.iter().map(|m| m.time).collect();
         let report = match self.tracker.process(scan) {
             Ok(r) => r,
             Err(e) => {
@@ -191,76 +211,107 @@ impl Picture {
                 return Err(e);
             }
         };
-        self.stats.scans += 1;
-        self.sync(time, sensor, &points, attributes);
+        self.after_scan(&report, sensor, &times, attributes);
         Ok(report)
     }
 
-    /// Brings the picture's tracks in line with the tracker's: new, updated (their reports'
-    /// attributes attached) and ended tracks.
-    fn sync(
+    /// Processes one sector scan of a rotating radar, or a batch of event-driven reports (the
+    /// tracker's local path); `attributes` as for [`Picture::process`].
+    pub fn process_sector(
         &mut self,
-        time: Timestamp,
+        scan: SectorScan,
+        attributes: &[ReportAttributes],
+    ) -> Result<ScanReport, TrackError> {
+        let sensor = scan.sensor.id.0;
+        let times: Vec<Timestamp> = scan.measurements.iter().map(|m| m.time).collect();
+        let report = match self.tracker.process_sector(scan) {
+            Ok(r) => r,
+            Err(e) => {
+                self.stats.scans_refused += 1;
+                return Err(e);
+            }
+        };
+        self.after_scan(&report, sensor, &times, attributes);
+        Ok(report)
+    }
+
+    fn after_scan(
+        &mut self,
+        report: &ScanReport,
         sensor: u32,
-        points: &[Vector3<f64>],
+        times: &[Timestamp],
         attributes: &[ReportAttributes],
     ) {
-        let live = self.tracker.all_tracks();
-        let mut seen = BTreeSet::new();
-        for t in live {
-            seen.insert(t.id);
-            let entry = self.tracks.entry(t.id);
-            let pt = entry.or_insert_with(|| PictureTrack {
+        self.stats.scans += 1;
+        // Attributes go to the track each report updated or started (tentative ones too).
+        for &(i, id) in &report.assignments {
+            let entry = self.reports.entry(id).or_default();
+            let t = times.get(i).copied().unwrap_or_default();
+            match attributes.get(i) {
+                Some(a) => entry.attributes.absorb(t, a),
+                None => entry.attributes.absorb(t, &ReportAttributes::default()),
+            }
+            entry.sensors.insert(sensor);
+            entry.first = entry.first.min(t);
+            entry.last = entry.last.max(t);
+        }
+        self.sync();
+    }
+
+    /// Brings the picture's tracks in line with the tracker's confirmed and coasting tracks:
+    /// new and updated ones (keeping what the picture added), ended ones removed.
+    fn sync(&mut self) {
+        let ch = self.tracker.changes_since(self.tracker_version);
+        self.tracker_version = ch.version;
+        let removed = match ch.removed {
+            Some(r) => r,
+            None => {
+                // Too far behind the tracker's log: compare with the whole picture.
+                let live: BTreeSet<TrackId> = self
+                    .tracker
+                    .confirmed_tracks()
+                    .iter()
+                    .map(|t| t.id)
+                    .collect();
+                self.tracks
+                    .keys()
+                    .filter(|k| !live.contains(k))
+                    .copied()
+                    .collect()
+            }
+        };
+        for t in ch.updated {
+            let id = t.id;
+            let rep = self.reports.get(&id);
+            let pt = self.tracks.entry(id).or_insert_with(|| PictureTrack {
                 track: t.clone(),
                 attributes: TrackAttributes::default(),
                 sensors: BTreeSet::new(),
-                first_time: time,
+                first_time: t.time,
                 evidence: ClassEvidence::default(),
                 trail: VecDeque::new(),
                 last_trail: None,
                 threat: None,
             });
-            let updated = t.updates > pt.track.updates || (t.updates == 1 && pt.sensors.is_empty());
-            let status_changed = t.status != pt.track.status;
             let (identity, class) = (pt.track.identity, pt.track.class);
-            if updated || status_changed {
-                pt.track = SystemTrack {
-                    identity,
-                    class,
-                    ..t
-                };
-                if updated {
-                    pt.sensors.insert(sensor);
-                    // The report that updated the track: the one nearest to it.
-                    let pos = Vector3::new(pt.track.state[0], pt.track.state[2], pt.track.state[4]);
-                    let nearest = points
-                        .iter()
-                        .enumerate()
-                        .min_by(|a, b| (a.1 - pos).norm().total_cmp(&(b.1 - pos).norm()))
-                        .map(|(i, _)| i);
-                    match nearest.and_then(|i| attributes.get(i)) {
-                        Some(a) => pt.attributes.absorb(time, a),
-                        None => pt.attributes.absorb(time, &ReportAttributes::default()),
-                    }
-                }
-                if pt.published() {
-                    self.changed.insert(pt.track.id);
-                }
+            pt.track = SystemTrack {
+                identity,
+                class,
+                ..t
+            };
+            if let Some(r) = rep {
+                pt.attributes.clone_from(&r.attributes);
+                pt.sensors.clone_from(&r.sensors);
+                pt.first_time = pt.first_time.min(r.first);
             }
+            self.changed.insert(id);
         }
-        let gone: Vec<TrackId> = self
-            .tracks
-            .keys()
-            .filter(|k| !seen.contains(k))
-            .copied()
-            .collect();
-        for id in gone {
-            if let Some(pt) = self.tracks.remove(&id)
-                && pt.published()
-            {
+        for id in removed {
+            if self.tracks.remove(&id).is_some() {
                 self.removed.insert(id);
             }
             self.changed.remove(&id);
+            self.reports.remove(&id);
         }
     }
 
@@ -331,8 +382,16 @@ impl Picture {
                 pt.last_trail = Some(now);
             }
         }
+        // Report logs of tentative tracks that died (no report for two minutes).
+        self.reports
+            .retain(|id, r| self.tracks.contains_key(id) || now.seconds_since(r.last) < 120.0);
         self.version += 1;
         self.stats.cycles += 1;
+    }
+
+    /// Live tracks of the tracker that are not (yet) in the picture: tentative ones.
+    pub fn tentative_count(&self) -> usize {
+        self.tracker.live_tracks().saturating_sub(self.tracks.len())
     }
 
     /// Sets the threat brief of a track (from threat evaluation); marks it changed when it

@@ -18,15 +18,16 @@
 use crate::input::{FireUnitEvent, Input, OperatorAction, Outcome, Role};
 use crate::site::{RadarKind, SiteConfig, SiteError};
 use crate::view::{AssetView, LauncherView, SensorView, Stats};
-use crate::workflow::{
-    ActionError, EngagementRecord, EngagementStatus, InterceptView, Workflow,
-};
+use crate::workflow::{ActionError, EngagementRecord, EngagementStatus, InterceptView, Workflow};
 use nalgebra::Vector3;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-use tessera_asterix::typed::TypedRecord;
 use tessera_asterix::BlockStream;
-use tessera_domain::{Identity, SensorId, SensorKind, SystemTrack, Timestamp, TrackId};
+use tessera_asterix::typed::TypedRecord;
+use tessera_domain::{
+    Identity, Measurement, Observation, SensorId, SensorKind, SensorSite, SystemTrack, Timestamp,
+    TrackId,
+};
 use tessera_engage::feasibility::{InterceptorType, Launcher};
 use tessera_engage::plan::{EngagementPlan, PlanInput, recommend};
 use tessera_engage::threat::DefendedAsset;
@@ -35,7 +36,7 @@ use tessera_feeds::measure::{RadarSite, SensorRegistry};
 use tessera_geo::{LocalTangentPlane, Position};
 use tessera_picture::view::ThreatBrief;
 use tessera_picture::{Picture, ReportAttributes};
-use tessera_track::Scan;
+use tessera_track::{SectorScan, SweptSector};
 use thiserror::Error;
 
 /// Why a core could not be built.
@@ -155,6 +156,25 @@ pub struct Core {
     sensors: BTreeMap<u32, SensorCount>,
     leakers: u64,
     launcher_changed: BTreeSet<usize>,
+    /// Time and azimuth of each radar's latest plot (the beam's position then).
+    beams: BTreeMap<u32, (Timestamp, f64)>,
+}
+
+/// One sensor's measurements of one input.
+struct Group {
+    measurements: Vec<Measurement>,
+    attributes: Vec<ReportAttributes>,
+    radar: bool,
+}
+
+impl Group {
+    fn new(radar: bool) -> Self {
+        Self {
+            measurements: Vec::new(),
+            attributes: Vec::new(),
+            radar,
+        }
+    }
 }
 
 /// FNV-1a, 64 bits.
@@ -244,6 +264,7 @@ impl Core {
             sensors: BTreeMap::new(),
             leakers: 0,
             launcher_changed: BTreeSet::new(),
+            beams: BTreeMap::new(),
             site,
         })
     }
@@ -359,7 +380,8 @@ impl Core {
     }
 
     fn ingest_asterix(&mut self, recv_ns: i64, data: &[u8]) -> bool {
-        let mut changed = false;
+        // Measurements of this input grouped by sensor, in arrival order within each.
+        let mut groups: BTreeMap<u32, Group> = BTreeMap::new();
         for item in BlockStream::new(data, 0) {
             let rec = match item {
                 Ok(r) => r,
@@ -397,8 +419,11 @@ impl Core {
                             || plot.aircraft_address.is_some(),
                         emitter_category: None,
                     };
-                    self.count_sensor(m.sensor().0, recv_ns);
-                    changed |= self.process(m, attrs);
+                    let id = m.sensor().0;
+                    self.count_sensor(id, recv_ns);
+                    let g = groups.entry(id).or_insert_with(|| Group::new(true));
+                    g.measurements.push(m);
+                    g.attributes.push(attrs);
                 }
                 Ok(Some(TypedRecord::Cat021(r))) => {
                     self.counters.adsb_reports += 1;
@@ -425,13 +450,94 @@ impl Core {
                         emitter_category: r.emitter_category,
                     };
                     self.count_sensor(sensor.0, recv_ns);
-                    changed |= self.process(m, attrs);
+                    let g = groups.entry(sensor.0).or_insert_with(|| Group::new(false));
+                    g.measurements.push(m);
+                    g.attributes.push(attrs);
                 }
                 Ok(_) => {}
                 Err(_) => self.counters.decode_errors += 1,
             }
         }
+        let mut changed = false;
+        for (id, g) in groups {
+            changed |= self.process_group(id, g);
+        }
         changed
+    }
+
+    /// One sensor's reports of one input as sector scans: for a radar, with the coverage the
+    /// beam swept since its previous plot (a plot's azimuth is where the beam was at its time),
+    /// so tracks it crossed without a report count a miss; for ADS-B, event-driven.
+    fn process_group(&mut self, sensor: u32, g: Group) -> bool {
+        let Some(site) = self.registry.site(SensorId(sensor)) else {
+            return false;
+        };
+        let window = self.site.picture.tracker.settings.max_sector_window_s;
+        let ms = g.measurements;
+        // Reports spread over more than the tracker's window go in several scans.
+        let mut start = 0;
+        let mut changed = false;
+        while start < ms.len() {
+            let t0 = ms[start].time;
+            let mut end = start + 1;
+            while end < ms.len() && ms[end].time.seconds_since(t0).abs() < 0.9 * window {
+                end += 1;
+            }
+            let chunk: Vec<Measurement> = ms[start..end].to_vec();
+            let scan = if g.radar {
+                self.sector_scan(sensor, site, chunk)
+            } else {
+                SectorScan::reports(site, chunk)
+            };
+            match self.picture.process_sector(scan, &g.attributes[start..end]) {
+                Ok(_) => changed = true,
+                Err(_) => self.counters.scans_refused += 1,
+            }
+            start = end;
+        }
+        changed
+    }
+
+    fn sector_scan(&mut self, sensor: u32, site: SensorSite, ms: Vec<Measurement>) -> SectorScan {
+        let Some(cfg) = self.site.radars.iter().find(|r| r.id == sensor) else {
+            return SectorScan::reports(site, ms);
+        };
+        let window = self.site.picture.tracker.settings.max_sector_window_s;
+        let azimuth = |m: &Measurement| match m.observation {
+            Observation::Polar3 { azimuth_rad, .. } | Observation::Polar2 { azimuth_rad, .. } => {
+                Some(azimuth_rad)
+            }
+            Observation::Position { .. } => None,
+        };
+        // The latest plot of the input: where the beam is now.
+        let last = ms
+            .iter()
+            .filter_map(|m| azimuth(m).map(|a| (m.time, a)))
+            .max_by_key(|x| x.0);
+        let Some((t1, a1)) = last else {
+            return SectorScan::reports(site, ms);
+        };
+        let prev = self.beams.insert(sensor, (t1, a1));
+        match prev {
+            Some((t0, a0))
+                if t1 > t0
+                    && t1.seconds_since(t0) < (0.5 * cfg.rotation_period_s).min(0.9 * window) =>
+            {
+                SectorScan::sector(
+                    site,
+                    ms,
+                    SweptSector {
+                        azimuth_start_rad: a0,
+                        azimuth_end_rad: a1,
+                        min_range_m: 0.0,
+                        max_range_m: cfg.max_range_m,
+                        start: t0,
+                        end: t1,
+                    },
+                )
+            }
+            _ => SectorScan::reports(site, ms),
+        }
     }
 
     fn count_sensor(&mut self, id: u32, recv_ns: i64) {
@@ -449,22 +555,6 @@ impl Core {
             s.window_plots = 0;
         }
         s.window_plots += 1;
-    }
-
-    fn process(&mut self, m: tessera_domain::Measurement, attrs: ReportAttributes) -> bool {
-        let scan = Scan {
-            time: m.time,
-            sensor: m.site,
-            measurements: vec![m],
-            full_scan: false,
-        };
-        match self.picture.process(scan, std::slice::from_ref(&attrs)) {
-            Ok(_) => true,
-            Err(_) => {
-                self.counters.scans_refused += 1;
-                false
-            }
-        }
     }
 
     fn launcher_index(&self, name: &str) -> Option<usize> {
@@ -704,11 +794,9 @@ impl Core {
             .map(|(i, cfg)| {
                 let st = &self.launchers[i];
                 let free = st.inventory.saturating_sub(committed[i]);
-                let ready_at = st
-                    .last_launch
-                    .map_or(now, |t| {
-                        Timestamp(t.0 + (cfg.reload_s * 1e9) as i64).max(now)
-                    });
+                let ready_at = st.last_launch.map_or(now, |t| {
+                    Timestamp(t.0 + (cfg.reload_s * 1e9) as i64).max(now)
+                });
                 Launcher {
                     id: cfg.id,
                     position: st.position,
@@ -974,7 +1062,9 @@ impl Core {
     }
 
     pub fn launcher_views(&self) -> Vec<LauncherView> {
-        (0..self.launchers.len()).map(|i| self.launcher_view(i)).collect()
+        (0..self.launchers.len())
+            .map(|i| self.launcher_view(i))
+            .collect()
     }
 
     fn launcher_view(&self, i: usize) -> LauncherView {
@@ -1000,7 +1090,9 @@ impl Core {
 
     /// Launchers changed since the last call.
     pub fn take_changed_launchers(&mut self) -> Vec<LauncherView> {
-        let idx: Vec<usize> = std::mem::take(&mut self.launcher_changed).into_iter().collect();
+        let idx: Vec<usize> = std::mem::take(&mut self.launcher_changed)
+            .into_iter()
+            .collect();
         idx.into_iter().map(|i| self.launcher_view(i)).collect()
     }
 
@@ -1014,14 +1106,8 @@ impl Core {
 
     /// Stats from the core's counters (the shell adds its own: drops, cycle latency).
     pub fn stats(&self) -> Stats {
-        let (mut confirmed, mut tentative) = (0, 0);
-        for t in self.picture.tracks() {
-            if t.published() {
-                confirmed += 1;
-            } else {
-                tentative += 1;
-            }
-        }
+        let confirmed = self.picture.tracks().filter(|t| t.published()).count() as u64;
+        let tentative = self.picture.tentative_count() as u64;
         Stats {
             plots_in: self.counters.plots + self.counters.adsb_reports,
             plots_per_s: self.sensors.values().map(|s| s.rate).sum(),

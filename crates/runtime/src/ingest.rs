@@ -153,7 +153,12 @@ pub async fn run_tcp(handle: Handle, name: String, id: u32, listener: TcpListene
 
 /// Replays a recording (raw block stream, pcap or pcapng, recorder framings) at `speed`×
 /// real time (0: as fast as the core takes it), each block stamped with the clock.
-pub async fn replay_file(handle: Handle, path: &Path, id: u32, speed: f64) -> Result<u64, IngestError> {
+pub async fn replay_file(
+    handle: Handle,
+    path: &Path,
+    id: u32,
+    speed: f64,
+) -> Result<u64, IngestError> {
     let bytes = tokio::fs::read(path)
         .await
         .map_err(|source| IngestError::Io {
@@ -187,9 +192,12 @@ pub async fn replay_file(handle: Handle, path: &Path, id: u32, speed: f64) -> Re
     Ok(n)
 }
 
+/// A data block with the time of day of its first CAT048 or CAT021 record.
+pub type TimedBlock = (Option<f64>, Vec<u8>);
+
 /// The ASTERIX data blocks of a recording (any framing the codec knows), each with the time of
 /// day of its first CAT048 or CAT021 record.
-pub fn payloads(bytes: &[u8]) -> Result<Vec<(Option<f64>, Vec<u8>)>, String> {
+pub fn payloads(bytes: &[u8]) -> Result<Vec<TimedBlock>, String> {
     let framing = tessera_asterix::capture::detect(bytes);
     let (segs, errs) = tessera_asterix::capture::segments(bytes, framing);
     if segs.is_empty() && !errs.is_empty() {
@@ -208,11 +216,13 @@ pub fn payloads(bytes: &[u8]) -> Result<Vec<(Option<f64>, Vec<u8>)>, String> {
             debug_assert!(rest.len() < before);
             let tod = tessera_asterix::BlockStream::new(&one, 0)
                 .filter_map(Result::ok)
-                .find_map(|r| match tessera_asterix::typed::TypedRecord::from_record(&r) {
-                    Ok(Some(tessera_asterix::typed::TypedRecord::Cat048(p))) => p.time_of_day,
-                    Ok(Some(tessera_asterix::typed::TypedRecord::Cat021(p))) => p.time_of_day,
-                    _ => None,
-                });
+                .find_map(
+                    |r| match tessera_asterix::typed::TypedRecord::from_record(&r) {
+                        Ok(Some(tessera_asterix::typed::TypedRecord::Cat048(p))) => p.time_of_day,
+                        Ok(Some(tessera_asterix::typed::TypedRecord::Cat021(p))) => p.time_of_day,
+                        _ => None,
+                    },
+                );
             out.push((tod, one));
         }
     }

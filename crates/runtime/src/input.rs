@@ -41,7 +41,10 @@ pub enum OperatorAction {
         #[serde(default)]
         comment: Option<String>,
     },
-    Reject { engagement: u64, reason: String },
+    Reject {
+        engagement: u64,
+        reason: String,
+    },
 }
 
 /// Result of one interceptor.
@@ -72,7 +75,9 @@ pub enum FireUnitEvent {
         outcome: Outcome,
     },
     /// A defended asset reports being hit (a leaker).
-    AssetHit { asset: String },
+    AssetHit {
+        asset: String,
+    },
 }
 
 /// One input of the core.

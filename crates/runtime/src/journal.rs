@@ -124,7 +124,13 @@ fn encode(input: &Input) -> (&'static str, i64, Option<i64>, Vec<u8>) {
     }
 }
 
-fn decode(path: &Path, kind: &str, t_ns: i64, source: Option<i64>, body: Vec<u8>) -> Result<Input, JournalError> {
+fn decode(
+    path: &Path,
+    kind: &str,
+    t_ns: i64,
+    source: Option<i64>,
+    body: Vec<u8>,
+) -> Result<Input, JournalError> {
     if kind == "asterix" {
         return Ok(Input::Asterix {
             source: source.unwrap_or(0) as u32,
@@ -140,7 +146,11 @@ fn decode(path: &Path, kind: &str, t_ns: i64, source: Option<i64>, body: Vec<u8>
 
 impl Journal {
     /// Opens (creating if needed) the journal at `path` and starts a new run with `site`.
-    pub fn create(path: &Path, site: &SiteConfig, started_unix_ns: i64) -> Result<Self, JournalError> {
+    pub fn create(
+        path: &Path,
+        site: &SiteConfig,
+        started_unix_ns: i64,
+    ) -> Result<Self, JournalError> {
         let conn = open(path)?;
         let site_json = serde_json::to_string(site).map_err(|e| JournalError::Content {
             path: path.to_path_buf(),
@@ -201,7 +211,13 @@ impl Journal {
     }
 
     /// Records the core's digest after the tick journaled as `seq`.
-    pub fn record_cycle(&mut self, seq: i64, t_ns: i64, version: u64, digest: u64) -> Result<(), JournalError> {
+    pub fn record_cycle(
+        &mut self,
+        seq: i64,
+        t_ns: i64,
+        version: u64,
+        digest: u64,
+    ) -> Result<(), JournalError> {
         let p = self.path.clone();
         if !self.in_tx {
             self.conn.execute_batch("BEGIN").map_err(sql(&p))?;
@@ -272,9 +288,7 @@ impl JournalReader {
             .conn
             .prepare("SELECT run FROM runs ORDER BY run")
             .map_err(sql(p))?;
-        let rows = st
-            .query_map([], |r| r.get::<_, i64>(0))
-            .map_err(sql(p))?;
+        let rows = st.query_map([], |r| r.get::<_, i64>(0)).map_err(sql(p))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(sql(p))
     }
 

@@ -75,14 +75,26 @@ impl Metrics {
                 "Datagrams or stream chunks received, by source",
                 m.ingest_messages.clone(),
             );
-            r.register("ingest_bytes", "Bytes received, by source", m.ingest_bytes.clone());
+            r.register(
+                "ingest_bytes",
+                "Bytes received, by source",
+                m.ingest_bytes.clone(),
+            );
             r.register(
                 "dropped",
                 "Inputs dropped because the core's queue was full",
                 m.dropped.clone(),
             );
-            r.register("inputs", "Inputs applied by the core, by kind", m.inputs.clone());
-            r.register("core", "Core counters (plots, errors, plans, orders)", m.core.clone());
+            r.register(
+                "inputs",
+                "Inputs applied by the core, by kind",
+                m.inputs.clone(),
+            );
+            r.register(
+                "core",
+                "Core counters (plots, errors, plans, orders)",
+                m.core.clone(),
+            );
             r.register("tracks", "Tracks by state", m.tracks.clone());
             r.register(
                 "cycle_seconds",
@@ -99,13 +111,21 @@ impl Metrics {
                 "Duration of a journal commit",
                 m.journal_commit_seconds.clone(),
             );
-            r.register("stream_clients", "Open WebSocket streams", m.stream_clients.clone());
+            r.register(
+                "stream_clients",
+                "Open WebSocket streams",
+                m.stream_clients.clone(),
+            );
             r.register(
                 "http_requests",
                 "HTTP requests by route and status",
                 m.http_requests.clone(),
             );
-            r.register("queue_depth", "Inputs waiting for the core", m.queue_depth.clone());
+            r.register(
+                "queue_depth",
+                "Inputs waiting for the core",
+                m.queue_depth.clone(),
+            );
         }
         m
     }
@@ -119,7 +139,9 @@ impl Metrics {
     }
 
     pub fn name(n: &str) -> NameLabel {
-        NameLabel { name: n.to_string() }
+        NameLabel {
+            name: n.to_string(),
+        }
     }
 }
 
@@ -134,7 +156,10 @@ mod tests {
         m.ingest_to_publish_seconds.observe(0.002);
         m.tracks.get_or_create(&Metrics::name("confirmed")).set(12);
         let text = m.render();
-        assert!(text.contains("tessera_dropped_total{name=\"data\"} 3"), "{text}");
+        assert!(
+            text.contains("tessera_dropped_total{name=\"data\"} 3"),
+            "{text}"
+        );
         assert!(text.contains("tessera_ingest_to_publish_seconds_bucket"));
         assert!(text.contains("tessera_tracks{name=\"confirmed\"} 12"));
     }

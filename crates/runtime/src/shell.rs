@@ -89,6 +89,8 @@ impl CoreAccess<'_> {
 }
 
 type Query = Box<dyn FnOnce(&CoreAccess<'_>) + Send>;
+type ActionResult = Result<EngagementRecord, ActionError>;
+type Reply = oneshot::Sender<ActionResult>;
 
 /// Messages served before sensor data.
 pub enum Control {
@@ -325,7 +327,10 @@ impl Handle {
 
     /// Drops counted so far.
     pub fn dropped(&self) -> u64 {
-        self.metrics.dropped.get_or_create(&Metrics::name("data")).get()
+        self.metrics
+            .dropped
+            .get_or_create(&Metrics::name("data"))
+            .get()
     }
 }
 
@@ -342,7 +347,7 @@ struct Loop {
     orders: Option<mpsc::Sender<FireOrder>>,
     cycle_ms: VecDeque<f64>,
     last: CoreCounters,
-    replies: Vec<(oneshot::Sender<Result<EngagementRecord, ActionError>>, Result<EngagementRecord, ActionError>)>,
+    replies: Vec<(Reply, ActionResult)>,
     marks: Vec<Instant>,
     changed: bool,
     cycled: bool,
@@ -356,7 +361,11 @@ impl Loop {
             seq: self.seq,
             speed: self.clock.speed(),
             paused: self.clock.paused(),
-            dropped: self.metrics.dropped.get_or_create(&Metrics::name("data")).get(),
+            dropped: self
+                .metrics
+                .dropped
+                .get_or_create(&Metrics::name("data"))
+                .get(),
         }
     }
 
@@ -413,7 +422,11 @@ impl Loop {
 
     fn stats(&self) -> Stats {
         let mut s = self.core.stats();
-        s.dropped = self.metrics.dropped.get_or_create(&Metrics::name("data")).get();
+        s.dropped = self
+            .metrics
+            .dropped
+            .get_or_create(&Metrics::name("data"))
+            .get();
         s.cycle_ms_p99 = self.p99_cycle_ms();
         s
     }
@@ -615,7 +628,10 @@ pub fn start(
     let thread = std::thread::Builder::new()
         .name("tessera-core".into())
         .spawn(move || {
-            let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
                 Ok(rt) => rt,
                 Err(e) => {
                     tracing::error!("core runtime: {e}");

@@ -110,12 +110,15 @@ pub async fn run_sim(
             if now >= due_ns {
                 break;
             }
-            let wait = handle.clock.wall_until(due_ns).unwrap_or(0.1).clamp(0.0, 0.25);
+            let wait = handle
+                .clock
+                .wall_until(due_ns)
+                .unwrap_or(0.1)
+                .clamp(0.0, 0.25);
             tokio::select! {
                 _ = stop.changed() => return rep,
-                o = orders.recv() => match o {
-                    Some(o) => execute(&handle, &mut world, &system, &o, &mut rep).await,
-                    None => {}
+                o = orders.recv() => if let Some(o) = o {
+                    execute(&handle, &mut world, &system, &o, &mut rep).await;
                 },
                 _ = tokio::time::sleep(std::time::Duration::from_secs_f64(wait)) => {}
             }
@@ -185,7 +188,10 @@ pub async fn run_sim(
                 _ => None,
             };
             if let Some(event) = fu
-                && handle.control(Input::FireUnit { t_ns, event }).await.is_err()
+                && handle
+                    .control(Input::FireUnit { t_ns, event })
+                    .await
+                    .is_err()
             {
                 return rep;
             }

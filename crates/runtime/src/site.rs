@@ -271,7 +271,10 @@ impl SiteConfig {
                     min_altitude_m: k.min_altitude_m,
                     max_altitude_m: k.max_altitude_m,
                     max_flight_time_s: boost + 1.2 * k.max_range_m / k.speed_mps,
-                    pk: classes_of(&k.classes).into_iter().map(|c| (c, k.pk)).collect(),
+                    pk: classes_of(&k.classes)
+                        .into_iter()
+                        .map(|c| (c, k.pk))
+                        .collect(),
                 }
             })
             .collect();
@@ -331,13 +334,19 @@ impl SiteConfig {
                 ("sigma_height_m", r.sigma_height_m),
             ] {
                 if !(v.is_finite() && v > 0.0) {
-                    return bad(format!("radar {}: {what} must be finite and positive", r.id));
+                    return bad(format!(
+                        "radar {}: {what} must be finite and positive",
+                        r.id
+                    ));
                 }
             }
             if r.kind == RadarKind::Radar3d
                 && !(r.sigma_elevation_deg.is_finite() && r.sigma_elevation_deg > 0.0)
             {
-                return bad(format!("radar {}: a 3D radar needs sigma_elevation_deg > 0", r.id));
+                return bad(format!(
+                    "radar {}: a 3D radar needs sigma_elevation_deg > 0",
+                    r.id
+                ));
             }
             r.position.geodetic()?;
         }
@@ -416,6 +425,12 @@ mod tests {
         assert_eq!(back, site);
         let mut broken = site.clone();
         broken.launchers[0].interceptor = "Nothing".into();
-        assert!(broken.validate().unwrap_err().0.contains("unknown interceptor"));
+        assert!(
+            broken
+                .validate()
+                .unwrap_err()
+                .0
+                .contains("unknown interceptor")
+        );
     }
 }

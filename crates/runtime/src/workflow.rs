@@ -235,7 +235,12 @@ mod tests {
             w.decide(a, false, "op", 2.0, Some("no".into())),
             Err(ActionError::Conflict { .. })
         ));
-        w.transition(b, EngagementStatus::Lapsed, 3.0, Some("window closed".into()));
+        w.transition(
+            b,
+            EngagementStatus::Lapsed,
+            3.0,
+            Some("window closed".into()),
+        );
         assert!(matches!(
             w.decide(b, true, "op", 4.0, None),
             Err(ActionError::Conflict {
@@ -243,7 +248,10 @@ mod tests {
                 ..
             })
         ));
-        assert_eq!(w.decide(99, true, "op", 4.0, None), Err(ActionError::NotFound(99)));
+        assert_eq!(
+            w.decide(99, true, "op", 4.0, None),
+            Err(ActionError::NotFound(99))
+        );
         // Final states do not move.
         w.transition(b, EngagementStatus::Approved, 5.0, None);
         assert_eq!(w.get(b).unwrap().status, EngagementStatus::Lapsed);

@@ -23,11 +23,13 @@ fn blocks(path: &Path) -> Vec<(f64, Vec<u8>)> {
         let tod = b
             .records
             .iter()
-            .filter_map(|r| match tessera_asterix::typed::TypedRecord::from_record(r) {
-                Ok(Some(tessera_asterix::typed::TypedRecord::Cat048(p))) => p.time_of_day,
-                Ok(Some(tessera_asterix::typed::TypedRecord::Cat021(p))) => p.time_of_day,
-                _ => None,
-            })
+            .filter_map(
+                |r| match tessera_asterix::typed::TypedRecord::from_record(r) {
+                    Ok(Some(tessera_asterix::typed::TypedRecord::Cat048(p))) => p.time_of_day,
+                    Ok(Some(tessera_asterix::typed::TypedRecord::Cat021(p))) => p.time_of_day,
+                    _ => None,
+                },
+            )
             .fold(f64::NAN, f64::max);
         if tod.is_finite() {
             out.push((tod, block));
@@ -76,7 +78,10 @@ fn run(duration_s: f64, dir: &Path) -> Run {
             });
             in_tick += sw.elapsed().as_secs_f64();
             if (next_tick as i64) % 20 == 0 {
-                eprintln!("t={next_tick} data {in_data:.2}s ticks {in_tick:.2}s {:?}", core.last_plan());
+                eprintln!(
+                    "t={next_tick} data {in_data:.2}s ticks {in_tick:.2}s {:?}",
+                    core.last_plan()
+                );
             }
             digests.push(fx.cycle.unwrap().digest);
             if approved.is_some() {
@@ -101,7 +106,10 @@ fn run(duration_s: f64, dir: &Path) -> Run {
                             comment: None,
                         },
                     });
-                    assert_eq!(fx.reply.unwrap().unwrap().status, EngagementStatus::Approved);
+                    assert_eq!(
+                        fx.reply.unwrap().unwrap().status,
+                        EngagementStatus::Approved
+                    );
                     orders_after += fx.orders.len();
                     approved = Some(id);
                 }
@@ -128,13 +136,21 @@ fn run(duration_s: f64, dir: &Path) -> Run {
 #[test]
 fn default_scenario_through_the_core() {
     let base = std::env::temp_dir().join(format!("tessera-core-{}", std::process::id()));
-    let a = run(std::env::var("CORE_S").map_or(200.0, |v| v.parse().unwrap()), &base.join("a"));
+    let a = run(
+        std::env::var("CORE_S").map_or(200.0, |v| v.parse().unwrap()),
+        &base.join("a"),
+    );
     let c = a.core.counters();
     eprintln!("{c:?}");
     assert!(c.plots > 10_000 && c.adsb_reports > 10_000, "{c:?}");
     assert_eq!(c.decode_errors, 0);
     assert_eq!(c.unknown_sensor, 0);
-    let tracks: Vec<_> = a.core.picture().tracks().filter(|t| t.published()).collect();
+    let tracks: Vec<_> = a
+        .core
+        .picture()
+        .tracks()
+        .filter(|t| t.published())
+        .collect();
     let count = |id: Identity| tracks.iter().filter(|t| t.track.identity == id).count();
     eprintln!(
         "{} tracks: friend {} neutral {} hostile {} suspect {} unknown {} pending {}",

@@ -18,7 +18,13 @@ async fn inputs_are_journaled_and_deltas_numbered() {
     let site = SiteConfig::from_world(&tessera_sim::world::default_world()).unwrap();
     let epoch = site.epoch_unix_ns;
     let clock = Arc::new(Clock::new(epoch, 1.0));
-    let (handle, thread) = start(Core::new(site).unwrap(), &ShellConfig::new(&path), clock, None).unwrap();
+    let (handle, thread) = start(
+        Core::new(site).unwrap(),
+        &ShellConfig::new(&path),
+        clock,
+        None,
+    )
+    .unwrap();
     let mut deltas = handle.deltas.subscribe();
     for k in 1..=20i64 {
         handle

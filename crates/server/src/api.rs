@@ -75,7 +75,11 @@ fn caller(st: &AppState, headers: &HeaderMap, min: Role) -> ApiResult<Caller> {
     if c.role < min {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            format!("role {} may not do this (needs {})", c.role.as_str(), min.as_str()),
+            format!(
+                "role {} may not do this (needs {})",
+                c.role.as_str(),
+                min.as_str()
+            ),
         ));
     }
     Ok(c)
@@ -108,7 +112,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/stream", get(stream))
         .fallback(web::serve)
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
         .with_state(state)
 }
 
@@ -164,7 +171,10 @@ async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
 
 async fn openapi() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         crate::OPENAPI,
     )
 }
@@ -175,7 +185,10 @@ struct LoginBody {
     password: String,
 }
 
-async fn login(State(st): State<AppState>, body: Option<Json<LoginBody>>) -> ApiResult<Json<Value>> {
+async fn login(
+    State(st): State<AppState>,
+    body: Option<Json<LoginBody>>,
+) -> ApiResult<Json<Value>> {
     let Some(Json(b)) = body else {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -203,7 +216,10 @@ async fn login(State(st): State<AppState>, body: Option<Json<LoginBody>>) -> Api
         }
         None => {
             tracing::warn!("failed login");
-            Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong user name or password"))
+            Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "wrong user name or password",
+            ))
         }
     }
 }
@@ -218,12 +234,17 @@ async fn logout(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<Jso
 
 async fn me(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
     let c = caller(&st, &headers, Role::Observer)?;
-    Ok(Json(json!({ "username": c.username, "role": c.role.as_str() })))
+    Ok(Json(
+        json!({ "username": c.username, "role": c.role.as_str() }),
+    ))
 }
 
 fn json_text(text: Arc<str>) -> Response {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         text.to_string(),
     )
         .into_response()
@@ -247,7 +268,10 @@ async fn picture_at(
 ) -> ApiResult<Response> {
     caller(&st, &headers, Role::Observer)?;
     let t_s = q.ok().and_then(|q| q.0.t_s).ok_or_else(|| {
-        ApiError::new(StatusCode::BAD_REQUEST, "query t_s (seconds, a number) is required")
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "query t_s (seconds, a number) is required",
+        )
     })?;
     if !t_s.is_finite() {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "t_s must be finite"));
@@ -257,7 +281,10 @@ async fn picture_at(
         (Some((a, b)), Some(json)) if t_s >= a - 1e-6 && t_s <= b + h.step_s() => {
             Ok(json_text(json))
         }
-        _ => Err(ApiError::new(StatusCode::NOT_FOUND, "no picture at that time")),
+        _ => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no picture at that time",
+        )),
     }
 }
 
@@ -265,7 +292,9 @@ async fn history_range(State(st): State<AppState>, headers: HeaderMap) -> ApiRes
     caller(&st, &headers, Role::Observer)?;
     let h = st.handle.history.lock().expect("history");
     let (a, b) = h.range().unwrap_or((0.0, 0.0));
-    Ok(Json(json!({ "start_t_s": a, "end_t_s": b, "step_s": h.step_s() })))
+    Ok(Json(
+        json!({ "start_t_s": a, "end_t_s": b, "step_s": h.step_s() }),
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -298,7 +327,11 @@ async fn tracks(
         .map_err(|_| ApiError::unavailable())?;
     let out: Vec<_> = views
         .into_iter()
-        .filter(|v| f.identity.as_ref().is_none_or(|x| text_of(&v.identity) == *x))
+        .filter(|v| {
+            f.identity
+                .as_ref()
+                .is_none_or(|x| text_of(&v.identity) == *x)
+        })
         .filter(|v| f.class.as_ref().is_none_or(|x| text_of(&v.class) == *x))
         .filter(|v| f.status.as_ref().is_none_or(|x| text_of(&v.status) == *x))
         .collect();
@@ -371,7 +404,14 @@ async fn engagements(State(st): State<AppState>, headers: HeaderMap) -> ApiResul
     caller(&st, &headers, Role::Observer)?;
     let v = st
         .handle
-        .query(|c| c.core.workflow().records().rev().cloned().collect::<Vec<_>>())
+        .query(|c| {
+            c.core
+                .workflow()
+                .records()
+                .rev()
+                .cloned()
+                .collect::<Vec<_>>()
+        })
         .await
         .map_err(|_| ApiError::unavailable())?;
     Ok(Json(json!(v)))
@@ -433,9 +473,10 @@ async fn decide(
     );
     match res {
         Ok(r) => Ok(Json(json!(r))),
-        Err(ActionError::NotFound(_)) => {
-            Err(ApiError::new(StatusCode::NOT_FOUND, format!("no engagement {id}")))
-        }
+        Err(ActionError::NotFound(_)) => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no engagement {id}"),
+        )),
         Err(e @ ActionError::Conflict { .. }) => {
             let rec = st
                 .handle
@@ -448,7 +489,9 @@ async fn decide(
                 body: json!({ "error": e.to_string(), "engagement": rec }),
             })
         }
-        Err(e @ ActionError::Forbidden(_)) => Err(ApiError::new(StatusCode::FORBIDDEN, e.to_string())),
+        Err(e @ ActionError::Forbidden(_)) => {
+            Err(ApiError::new(StatusCode::FORBIDDEN, e.to_string()))
+        }
         Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, e.to_string())),
     }
 }
@@ -491,11 +534,17 @@ async fn control(
 ) -> ApiResult<Json<Value>> {
     let c = caller(&st, &headers, Role::Admin)?;
     let Some(Json(b)) = body else {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "body {\"speed\"} or {\"paused\"}"));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "body {\"speed\"} or {\"paused\"}",
+        ));
     };
     if let Some(s) = b.speed {
         if !(s.is_finite() && s > 0.0 && s <= 100.0) {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "speed must be in (0, 100]"));
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "speed must be in (0, 100]",
+            ));
         }
         st.handle.clock.set_speed(s);
     }
@@ -541,7 +590,10 @@ async fn create_user(
         ));
     };
     let role = Role::parse(&b.role).ok_or_else(|| {
-        ApiError::new(StatusCode::BAD_REQUEST, "role must be observer, operator or admin")
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "role must be observer, operator or admin",
+        )
     })?;
     let users = st.users.clone();
     let name = b.username.clone();
@@ -549,8 +601,15 @@ async fn create_user(
         .await
         .map_err(|_| ApiError::unavailable())?
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
-    tracing::info!(admin = c.username, user = b.username, role = role.as_str(), "user saved");
-    Ok(Json(json!({ "username": b.username, "role": role.as_str() })))
+    tracing::info!(
+        admin = c.username,
+        user = b.username,
+        role = role.as_str(),
+        "user saved"
+    );
+    Ok(Json(
+        json!({ "username": b.username, "role": role.as_str() }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -650,7 +709,9 @@ fn delta_version(text: &str) -> u64 {
     text.find("\"version\":")
         .and_then(|i| {
             let rest = &text[i + 10..];
-            let end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+            let end = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
             rest[..end].parse().ok()
         })
         .unwrap_or(0)
@@ -660,7 +721,10 @@ fn delta_version(text: &str) -> u64 {
 mod tests {
     #[test]
     fn delta_version_is_read_from_the_text() {
-        assert_eq!(super::delta_version(r#"{"type":"delta","version":812,"t_s":1.0}"#), 812);
+        assert_eq!(
+            super::delta_version(r#"{"type":"delta","version":812,"t_s":1.0}"#),
+            812
+        );
         assert_eq!(super::delta_version("{}"), 0);
     }
 }

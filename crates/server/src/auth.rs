@@ -71,14 +71,19 @@ fn hash(password: &str) -> Result<String, AuthError> {
 
 fn verify(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
 fn valid_username(u: &str) -> bool {
     !u.is_empty()
         && u.len() <= MAX_USERNAME
-        && u.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        && u.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
 /// Accounts and live tokens.
@@ -284,10 +289,23 @@ mod tests {
         let (again, creds2) = UserStore::open(&path).unwrap();
         assert!(creds2.is_empty());
         assert!(again.login("operator", &op.password).is_some());
-        assert!(again.upsert("bad name", "long enough password", Role::Observer).is_err());
+        assert!(
+            again
+                .upsert("bad name", "long enough password", Role::Observer)
+                .is_err()
+        );
         assert!(again.upsert("short", "tiny", Role::Observer).is_err());
-        again.upsert("watch1", "long enough password", Role::Observer).unwrap();
-        assert_eq!(again.login("watch1", "long enough password").unwrap().1.role, Role::Observer);
+        again
+            .upsert("watch1", "long enough password", Role::Observer)
+            .unwrap();
+        assert_eq!(
+            again
+                .login("watch1", "long enough password")
+                .unwrap()
+                .1
+                .role,
+            Role::Observer
+        );
         std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -40,12 +40,10 @@ pub async fn serve(uri: Uri) -> Response {
     let path = if path.is_empty() { "index.html" } else { path };
     let (name, bytes) = match asset(path) {
         Some(b) => (path, b),
-        None if !path.rsplit('/').next().unwrap_or("").contains('.') => {
-            match asset("index.html") {
-                Some(b) => ("index.html", b),
-                None => return StatusCode::NOT_FOUND.into_response(),
-            }
-        }
+        None if !path.rsplit('/').next().unwrap_or("").contains('.') => match asset("index.html") {
+            Some(b) => ("index.html", b),
+            None => return StatusCode::NOT_FOUND.into_response(),
+        },
         None => return StatusCode::NOT_FOUND.into_response(),
     };
     let cache = if name == "index.html" {
@@ -55,7 +53,10 @@ pub async fn serve(uri: Uri) -> Response {
     };
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type(name))),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(content_type(name)),
+            ),
             (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
             (
                 header::HeaderName::from_static("x-content-type-options"),

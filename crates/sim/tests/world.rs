@@ -666,7 +666,8 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// 8e18178). A deliberate model change re-records them: run with `TESSERA_GOLDEN_PRINT=1` and
 /// say in the commit why the outputs changed. Re-recorded once: civil aircraft no longer squawk
 /// from the friendly 41xx block (one civil code 4152 became 4252 in CAT021 and SBS; every other
-/// file unchanged).
+/// file unchanged). Re-recorded again: 3D radars' plots carry their measured elevation in the
+/// Tessera SP field of CAT048 (only radars.cat048 changed).
 #[test]
 fn golden_outputs_are_unchanged() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/golden.toml");
@@ -678,7 +679,7 @@ fn golden_outputs_are_unchanged() {
         ("adsb.sbs", 0x379a5d7d83264823, 1664544),
         ("cues.jsonl", 0xb705845dee9248f9, 21986),
         ("engagements.jsonl", 0x4bda97894b2fca7d, 7861),
-        ("radars.cat048", 0x341871684406530b, 274405),
+        ("radars.cat048", 0x8e99ea47640b2e04, 388246),
         ("scenario.jsonl", 0x7b43329ddfc8655b, 5087349),
         ("summary.json", 0x5556b1153a0fa164, 651),
         ("truth.jsonl", 0xe1fd7ea4644aca75, 4505140),

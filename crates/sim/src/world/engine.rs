@@ -752,6 +752,10 @@ impl World {
                     }),
                     rho_nm: Some((m.range / M_PER_NM).min(255.99)),
                     theta_deg: Some(azimuth_lsb(m.azimuth.to_degrees())),
+                    // A 3D radar's measured elevation (the Tessera SP field of CAT048).
+                    elevation_deg: radar
+                        .three_d
+                        .then(|| m.elevation.to_degrees().clamp(-90.0, 90.0)),
                     ..Default::default()
                 };
                 if ssr && let Some(c) = coop {
@@ -777,6 +781,9 @@ impl World {
                     report_type: Some(1),
                     rho_nm: Some((rae.range / M_PER_NM).min(255.99)),
                     theta_deg: Some(azimuth_lsb(rae.azimuth.to_degrees())),
+                    elevation_deg: radar
+                        .three_d
+                        .then(|| rae.elevation.to_degrees().clamp(-90.0, 90.0)),
                     ..Default::default()
                 });
                 self.sum.false_plots += 1;
