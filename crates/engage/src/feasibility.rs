@@ -156,23 +156,29 @@ impl InterceptorType {
         sp[sp.len() - 1].1
     }
 
-    /// Distance flown `tau` seconds after launch (trapezoidal integration of the profile).
+    /// Distance flown `tau` seconds after launch (trapezoidal integration of the profile,
+    /// which is exact for its piecewise-linear speeds). Allocation-free: it runs in the inner
+    /// loop of every intercept search.
     pub fn fly_out_distance(&self, tau: f64) -> f64 {
         if tau <= 0.0 {
             return 0.0;
         }
-        let mut knots: Vec<f64> = self
-            .speed_profile
-            .iter()
-            .map(|p| p.0)
-            .filter(|&t| t > 0.0 && t < tau)
-            .collect();
-        knots.insert(0, 0.0);
-        knots.push(tau);
-        knots
-            .windows(2)
-            .map(|w| 0.5 * (self.speed(w[0]) + self.speed(w[1])) * (w[1] - w[0]))
-            .sum()
+        let mut dist = 0.0;
+        let mut t_prev = 0.0;
+        let mut v_prev = self.speed(0.0);
+        for &(t, _) in &self.speed_profile {
+            if t <= 0.0 {
+                continue;
+            }
+            if t >= tau {
+                break;
+            }
+            let v = self.speed(t);
+            dist += 0.5 * (v_prev + v) * (t - t_prev);
+            t_prev = t;
+            v_prev = v;
+        }
+        dist + 0.5 * (v_prev + self.speed(tau)) * (tau - t_prev)
     }
 
     pub fn pk_against(&self, class: TargetClass) -> f64 {
@@ -367,6 +373,23 @@ pub fn engagement(
     let mut first: Option<(f64, f64, Vector3<f64>)> = None;
     let mut last_ok: Option<f64> = None;
     let mut last_reason = String::from("no intercept before impact or horizon");
+    // A threat that never comes within the maximum range (plus its uncertainty) cannot be
+    // engaged: say so without searching launch times.
+    let samples = 120;
+    let closest = (0..=samples)
+        .map(|k| {
+            let t = now_s + (end - now_s) * f64::from(k) / f64::from(samples);
+            (traj.position(t) - l.position).norm() - c.uncertainty_sigmas * traj.sigma_at(t)
+        })
+        .fold(f64::INFINITY, f64::min);
+    // Between samples the distance can dip by at most the relative speed times half a step.
+    let slack = 3_000.0 * (end - now_s).max(0.0) / f64::from(samples);
+    if closest - slack > it.max_range_m {
+        return Ok(Err(format!(
+            "never within {:.0} m of launcher {} before impact or horizon (closest {:.0} m)",
+            it.max_range_m, l.id, closest
+        )));
+    }
     let mut tl = ready_s;
     while tl < end {
         match intercept_for_launch(traj, l, it, tl, end) {

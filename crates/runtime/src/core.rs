@@ -955,19 +955,25 @@ impl Core {
             };
             wanted.insert(id);
         }
-        let replaced: Vec<u64> = self
+        let planned: BTreeSet<u64> = plan.entries.iter().map(|e| e.track.0).collect();
+        let dwell = self.site.engagement.min_dwell_s;
+        let replaced: Vec<(u64, String)> = self
             .workflow
             .records()
             .filter(|r| r.status == EngagementStatus::Recommended && !wanted.contains(&r.id))
-            .map(|r| r.id)
+            .filter_map(|r| {
+                if planned.contains(&r.track) {
+                    Some((r.id, "replaced by a new plan for the same track".to_string()))
+                } else if t_s - r.created_t_s >= dwell {
+                    Some((r.id, "no longer in the plan".to_string()))
+                } else {
+                    None
+                }
+            })
             .collect();
-        for id in replaced {
-            self.workflow.transition(
-                id,
-                EngagementStatus::Lapsed,
-                t_s,
-                Some("replaced by a new plan".into()),
-            );
+        for (id, why) in replaced {
+            self.workflow
+                .transition(id, EngagementStatus::Lapsed, t_s, Some(why));
         }
         let summary = PlanSummary {
             t_ns: now.0,
@@ -1086,6 +1092,11 @@ impl Core {
             ready: st.inventory > 0 && self.launcher_ready(i, self.now),
             in_flight: st.in_flight,
         }
+    }
+
+    /// Whether engagement records or launchers changed since they were last taken.
+    pub fn has_record_changes(&self) -> bool {
+        self.workflow.has_changes() || !self.launcher_changed.is_empty()
     }
 
     /// Launchers changed since the last call.

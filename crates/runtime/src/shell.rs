@@ -167,6 +167,9 @@ pub struct ShellConfig {
     pub tick_s: f64,
     pub history_step_s: f64,
     pub history_budget_bytes: usize,
+    /// Smallest interval between two deltas that carry only track updates (a browser cannot
+    /// render hundreds of messages a second); cycles and engagement changes go out at once.
+    pub min_delta_interval: std::time::Duration,
 }
 
 impl ShellConfig {
@@ -177,6 +180,7 @@ impl ShellConfig {
             tick_s: 1.0,
             history_step_s: 1.0,
             history_budget_bytes: 256 << 20,
+            min_delta_interval: std::time::Duration::from_millis(10),
         }
     }
 }
@@ -352,6 +356,9 @@ struct Loop {
     changed: bool,
     cycled: bool,
     failed: Option<JournalError>,
+    last_publish: Instant,
+    min_interval: std::time::Duration,
+    deferred: bool,
 }
 
 impl Loop {
@@ -453,11 +460,22 @@ impl Loop {
         for (tx, r) in self.replies.drain(..) {
             let _ = tx.send(r);
         }
-        self.publish();
+        let track_only = !self.cycled && !self.core.has_record_changes();
+        if track_only && self.last_publish.elapsed() < self.min_interval {
+            self.deferred = true;
+        } else {
+            self.publish();
+        }
         self.mirror_counters();
     }
 
+    /// When a deferred delta is due.
+    fn publish_due(&self) -> tokio::time::Instant {
+        tokio::time::Instant::from_std(self.last_publish + self.min_interval)
+    }
+
     fn publish(&mut self) {
+        self.deferred = false;
         let cycled = std::mem::take(&mut self.cycled);
         let changed = std::mem::take(&mut self.changed);
         let (ids, removed) = self.core.picture_mut().take_changes();
@@ -497,6 +515,7 @@ impl Loop {
             let _ = self.deltas.send(Arc::from(json));
         }
         let done = Instant::now();
+        self.last_publish = done;
         for m in self.marks.drain(..) {
             self.metrics
                 .ingest_to_publish_seconds
@@ -623,6 +642,9 @@ pub fn start(
         changed: false,
         cycled: true,
         failed: None,
+        last_publish: Instant::now(),
+        min_interval: cfg.min_delta_interval,
+        deferred: false,
     };
     let depth = handle.clone();
     let thread = std::thread::Builder::new()
@@ -642,9 +664,14 @@ pub fn start(
                 // First snapshot so that the API has something before the first tick.
                 lp.publish();
                 loop {
+                    let due = lp.publish_due();
                     let first = tokio::select! {
                         biased;
                         _ = stop.changed() => break,
+                        _ = tokio::time::sleep_until(due), if lp.deferred => {
+                            lp.publish();
+                            continue;
+                        }
                         c = ctl_rx.recv() => match c { Some(c) => Msg::Ctl(c), None => break },
                         d = data_rx.recv() => match d { Some(d) => Msg::Data(d), None => break },
                     };

@@ -113,13 +113,20 @@ pub struct EngagementSettings {
     /// Deterministic work budget of one WTA solve (never a wall-clock budget: replays must
     /// reproduce the plan bit for bit).
     pub wta_work: u64,
+    /// A recommendation the new plan no longer contains stays this long (unless its track
+    /// got another recommendation), so that an operator is not chasing a flickering list, s.
+    pub min_dwell_s: f64,
 }
 
 impl Default for EngagementSettings {
     fn default() -> Self {
         Self {
             plan_period_s: 2.0,
-            doctrine: Doctrine::default(),
+            // Re-plan only for a 10 % gain: near-equal alternatives must not flicker.
+            doctrine: Doctrine {
+                hysteresis: 0.10,
+                ..Doctrine::default()
+            },
             threat: ThreatParams::default(),
             fire_control: FireControlCriteria {
                 max_sigma_pos_m: 400.0,
@@ -128,6 +135,7 @@ impl Default for EngagementSettings {
                 ..FireControlCriteria::default()
             },
             wta_work: 2_000_000,
+            min_dwell_s: 8.0,
         }
     }
 }

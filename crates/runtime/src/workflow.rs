@@ -177,6 +177,11 @@ impl Workflow {
         Ok(r.clone())
     }
 
+    /// Whether any record changed since the last [`Workflow::take_changed`].
+    pub fn has_changes(&self) -> bool {
+        !self.changed.is_empty()
+    }
+
     /// Ids changed since the last call, each once, in id order.
     pub fn take_changed(&mut self) -> Vec<u64> {
         let mut v = std::mem::take(&mut self.changed);

@@ -1,5 +1,7 @@
 //! The operator page, embedded at build time (see `build.rs`), served with content types and
 //! cache headers; unknown paths without an extension get `index.html` (a single-page app).
+//! For page development, `TESSERA_WEB_DIR=DIR` (read at start) serves a built page from DIR
+//! instead of the embedded one.
 
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -22,9 +24,24 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
+fn dev_dir() -> Option<&'static std::path::Path> {
+    static DIR: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| std::env::var_os("TESSERA_WEB_DIR").map(std::path::PathBuf::from))
+        .as_deref()
+}
+
 /// The asset at `path` (without the leading slash).
-pub fn asset(path: &str) -> Option<&'static [u8]> {
-    ASSETS.iter().find(|(p, _)| *p == path).map(|(_, b)| *b)
+pub fn asset(path: &str) -> Option<std::borrow::Cow<'static, [u8]>> {
+    if let Some(dir) = dev_dir() {
+        if path.split('/').any(|c| c == ".." || c.is_empty()) {
+            return None;
+        }
+        return std::fs::read(dir.join(path)).ok().map(std::borrow::Cow::Owned);
+    }
+    ASSETS
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, b)| std::borrow::Cow::Borrowed(*b))
 }
 
 /// Fallback handler: the page and its files.
