@@ -20,7 +20,9 @@ fn page_in_headless_chromium() {
         return;
     }
     if !require(
-        repo.join("web/node_modules/playwright-core").to_str().unwrap(),
+        repo.join("web/node_modules/playwright-core")
+            .to_str()
+            .unwrap(),
         "web/node_modules (npm ci in web/, done by the server's build)",
     ) {
         return;
@@ -39,7 +41,11 @@ fn page_in_headless_chromium() {
         .env("TESSERA_TIMEOUT_S", "150")
         .status()
         .expect("run node");
-    assert!(status.success(), "the browser test failed ({status}); screenshots in {}", data.display());
+    assert!(
+        status.success(),
+        "the browser test failed ({status}); screenshots in {}",
+        data.display()
+    );
     // The approval the browser made is in the engagement history, decided by the operator.
     let tok = login(&live.base, "operator", &live.password("operator"));
     let (st, v) = get(&live.base, "/api/engagements", &tok);
@@ -85,19 +91,33 @@ fn kill_minus_nine_loses_no_journaled_input() {
     let actions = j["actions"].as_u64().unwrap();
     assert!(counted > 100 && actions >= 1, "{j}");
     let pid = live.child.id();
-    let st = Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
+    let st = Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
     assert!(st.success());
     drop(live);
     let journal = data.join("journal.sqlite");
     let reader = tessera_runtime::journal::JournalReader::open(&journal).unwrap();
     let c = reader.counts(1).unwrap();
-    assert!(c.inputs >= counted, "journal has {} inputs, the API had counted {counted}", c.inputs);
+    assert!(
+        c.inputs >= counted,
+        "journal has {} inputs, the API had counted {counted}",
+        c.inputs
+    );
     assert!(c.actions >= actions);
     drop(reader);
     // A restart appends run 2 and leaves run 1 alone.
     let again = start(&data, &["--exit-after-s", "6"]);
-    assert!(again.creds.is_empty(), "credentials must not be regenerated");
-    let out = Command::new(tessera()).arg("run").arg("--help").output().unwrap();
+    assert!(
+        again.creds.is_empty(),
+        "credentials must not be regenerated"
+    );
+    let out = Command::new(tessera())
+        .arg("run")
+        .arg("--help")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let mut again = again;
     let _ = again.child.wait();
@@ -108,18 +128,29 @@ fn kill_minus_nine_loses_no_journaled_input() {
     // The killed run replays bit for bit, approval included.
     let export = data.join("export");
     let out = Command::new(tessera())
-        .args(["replay", journal.to_str().unwrap(), "--run", "1", "--export"])
+        .args([
+            "replay",
+            journal.to_str().unwrap(),
+            "--run",
+            "1",
+            "--export",
+        ])
         .arg(&export)
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "replay failed: {text} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "replay failed: {text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rep: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
     assert_eq!(rep["mismatches"], 0, "{rep}");
     assert!(rep["compared"].as_u64().unwrap() > 10, "{rep}");
     let eng = std::fs::read_to_string(export.join("engagements.csv")).unwrap();
     assert!(
-        eng.lines().any(|l| l.starts_with(&format!("{approved},")) && l.contains(",operator,")),
+        eng.lines()
+            .any(|l| l.starts_with(&format!("{approved},")) && l.contains(",operator,")),
         "{eng}"
     );
     let tracks = std::fs::read_to_string(export.join("tracks.csv")).unwrap();

@@ -235,8 +235,14 @@ impl Launcher {
 
 /// Whether a track may be fired on (engage-on-remote: any sensor's track qualifies).
 pub fn fire_control_quality(track: &SystemTrack, c: &FireControlCriteria) -> Result<(), String> {
-    if track.status != TrackStatus::Confirmed {
-        return Err(format!("track status {:?} (needs confirmed)", track.status));
+    // A coasting track (it missed its latest expected update) is still engageable while its
+    // covariance, which grows with every miss, meets the criteria below; tentative and
+    // deleted tracks are not.
+    if !matches!(track.status, TrackStatus::Confirmed | TrackStatus::Coasting) {
+        return Err(format!(
+            "track status {:?} (needs confirmed or coasting)",
+            track.status
+        ));
     }
     if track.updates < c.min_updates {
         return Err(format!(

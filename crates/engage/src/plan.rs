@@ -214,23 +214,47 @@ pub fn recommend(inp: &PlanInput<'_>) -> Result<EngagementPlan, PlanError> {
                 sx.push((i, j, units));
             }
         }
-        let mut surv = values.clone();
+        // Repair the standing plan: keep its entries that are still feasible, assign the
+        // rounds they leave free to the rest by the same solver, and keep that unless the free
+        // optimum is better by the hysteresis. Only what the situation changed then moves.
+        let mut residual_values = values.clone();
         for &(i, j, n) in &sx {
-            surv[j] *= (1.0 - pb.p(i, j)).powi(n as i32);
+            residual_values[j] *= (1.0 - pb.p(i, j)).powi(n as i32);
         }
-        let standing_value: f64 = surv.iter().sum();
-        if !sx.is_empty() && d.keep_standing(standing_value, res.value) {
+        let mut repaired = sx.clone();
+        let mut repaired_value: f64 = residual_values.iter().sum();
+        if !sx.is_empty() {
+            let counts: Vec<u32> = (0..nw).map(|i| weapons[i].units - used[i]).collect();
+            let mut rp =
+                Problem::from_parts(counts, residual_values.clone(), pb.p.clone(), pb.q.clone())
+                    .with_max_shots(d.units_per_threat());
+            for (j, m) in rp.max_shots.iter_mut().enumerate() {
+                *m = m.saturating_sub(shots[j]);
+            }
+            let rres = solve(&rp, &inp.solve);
+            if rres.value < repaired_value {
+                repaired_value = rres.value;
+                for &(i, j, n) in &rres.assignment {
+                    match repaired.iter_mut().find(|e| e.0 == i && e.1 == j) {
+                        Some(e) => e.2 += n,
+                        None => repaired.push((i, j, n)),
+                    }
+                }
+            }
+        }
+        if !sx.is_empty() && d.keep_standing(repaired_value, res.value) {
             reasons.push(format!(
-                "standing plan kept: value {standing_value:.3} vs new {:.3}, gain below the {:.0} % hysteresis",
+                "standing plan kept ({} of its entries still feasible, the rest re-planned): value {repaired_value:.3} vs new {:.3}, gain below the {:.0} % hysteresis",
+                sx.len(),
                 res.value,
                 100.0 * d.hysteresis
             ));
-            x = sx;
-            value = standing_value;
+            x = repaired;
+            value = repaired_value;
             kept = true;
         } else if !sx.is_empty() {
             reasons.push(format!(
-                "standing plan replaced: value {standing_value:.3} → {:.3}",
+                "standing plan replaced: value {repaired_value:.3} → {:.3}",
                 res.value
             ));
         }

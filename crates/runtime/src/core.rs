@@ -293,6 +293,11 @@ impl Core {
         self.now
     }
 
+    /// The latest engagement plan (the standing recommendation).
+    pub fn standing_plan(&self) -> Option<&EngagementPlan> {
+        self.standing.as_ref()
+    }
+
     pub fn last_plan(&self) -> Option<&PlanSummary> {
         self.last_plan.as_ref()
     }
@@ -963,7 +968,10 @@ impl Core {
             .filter(|r| r.status == EngagementStatus::Recommended && !wanted.contains(&r.id))
             .filter_map(|r| {
                 if planned.contains(&r.track) {
-                    Some((r.id, "replaced by a new plan for the same track".to_string()))
+                    Some((
+                        r.id,
+                        "replaced by a new plan for the same track".to_string(),
+                    ))
                 } else if t_s - r.created_t_s >= dwell {
                     Some((r.id, "no longer in the plan".to_string()))
                 } else {

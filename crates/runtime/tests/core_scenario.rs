@@ -69,6 +69,7 @@ fn run(duration_s: f64, dir: &Path) -> Run {
     let mut approved = None;
     let t_ns = |t: f64| epoch + (t * 1e9) as i64;
     let (mut in_data, mut in_tick) = (0.0f64, 0.0f64);
+    let mut prev_tracks = std::collections::BTreeSet::<u64>::new();
     for (tod, block) in all {
         let t = tod - tod0;
         while t >= next_tick {
@@ -77,6 +78,21 @@ fn run(duration_s: f64, dir: &Path) -> Run {
                 t_ns: t_ns(next_tick),
             });
             in_tick += sw.elapsed().as_secs_f64();
+            if std::env::var("CORE_PLAN_DEBUG").is_ok()
+                && let Some(p) = core.standing_plan()
+            {
+                let now: std::collections::BTreeSet<u64> =
+                    p.entries.iter().map(|e| e.track.0).collect();
+                for t in prev_tracks.difference(&now) {
+                    let why = p
+                        .not_engaged
+                        .iter()
+                        .find(|x| x.0.0 == *t)
+                        .map_or("not assessed".to_string(), |x| x.1.clone());
+                    eprintln!("t={next_tick}: track {t} dropped: {why}");
+                }
+                prev_tracks = now;
+            }
             if (next_tick as i64) % 20 == 0 {
                 eprintln!(
                     "t={next_tick} data {in_data:.2}s ticks {in_tick:.2}s {:?}",
@@ -136,10 +152,8 @@ fn run(duration_s: f64, dir: &Path) -> Run {
 #[test]
 fn default_scenario_through_the_core() {
     let base = std::env::temp_dir().join(format!("tessera-core-{}", std::process::id()));
-    let a = run(
-        std::env::var("CORE_S").map_or(200.0, |v| v.parse().unwrap()),
-        &base.join("a"),
-    );
+    let secs = std::env::var("CORE_S").map_or(200.0, |v| v.parse().unwrap());
+    let a = run(secs, &base.join("a"));
     let c = a.core.counters();
     eprintln!("{c:?}");
     assert!(c.plots > 10_000 && c.adsb_reports > 10_000, "{c:?}");
@@ -176,8 +190,28 @@ fn default_scenario_through_the_core() {
         a.approved,
         a.orders_after_approval
     );
+    // Recommendations are stable: most are not replaced by the next plans.
+    let recs: Vec<_> = a.core.workflow().records().collect();
+    let replaced = recs
+        .iter()
+        .filter(|r| {
+            r.comment
+                .as_deref()
+                .is_some_and(|c| c.starts_with("replaced"))
+        })
+        .count();
+    let mut why = std::collections::BTreeMap::<String, usize>::new();
+    for r in &recs {
+        *why.entry(format!(
+            "{:?} {}",
+            r.status,
+            r.comment.clone().unwrap_or_default()
+        ))
+        .or_default() += 1;
+    }
+    eprintln!("{} records, {replaced} replaced: {why:#?}", recs.len());
     // Deterministic.
-    let b = run(200.0, &base.join("b"));
+    let b = run(secs, &base.join("b"));
     assert_eq!(a.digests, b.digests);
     std::fs::remove_dir_all(&base).ok();
 }

@@ -36,7 +36,9 @@ pub fn asset(path: &str) -> Option<std::borrow::Cow<'static, [u8]>> {
         if path.split('/').any(|c| c == ".." || c.is_empty()) {
             return None;
         }
-        return std::fs::read(dir.join(path)).ok().map(std::borrow::Cow::Owned);
+        return std::fs::read(dir.join(path))
+            .ok()
+            .map(std::borrow::Cow::Owned);
     }
     ASSETS
         .iter()

@@ -81,7 +81,13 @@ pub fn start(data: &Path, args: &[&str]) -> Live {
         };
         if let Some(i) = line.find("live at http://") {
             let rest = &line[i + 8..];
-            base = Some(rest.split_whitespace().next().unwrap().trim_end_matches('/').to_string());
+            base = Some(
+                rest.split_whitespace()
+                    .next()
+                    .unwrap()
+                    .trim_end_matches('/')
+                    .to_string(),
+            );
         } else if line.starts_with("First run") {
             first_run = true;
         } else if first_run && line.starts_with("  ") {
@@ -116,7 +122,8 @@ pub fn login(base: &str, user: &str, password: &str) -> String {
         .send_json(serde_json::json!({"username": user, "password": password}))
         .unwrap();
     assert_eq!(r.status(), 200);
-    let v: serde_json::Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
     v["token"].as_str().unwrap().to_string()
 }
 
@@ -128,10 +135,18 @@ pub fn get(base: &str, path: &str, token: &str) -> (u16, serde_json::Value) {
         .unwrap();
     let st = r.status().as_u16();
     let text = r.body_mut().read_to_string().unwrap_or_default();
-    (st, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    (
+        st,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
 }
 
-pub fn post(base: &str, path: &str, token: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+pub fn post(
+    base: &str,
+    path: &str,
+    token: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
     let mut r = agent()
         .post(&format!("{base}{path}"))
         .header("Authorization", &format!("Bearer {token}"))
@@ -139,7 +154,10 @@ pub fn post(base: &str, path: &str, token: &str, body: serde_json::Value) -> (u1
         .unwrap();
     let st = r.status().as_u16();
     let text = r.body_mut().read_to_string().unwrap_or_default();
-    (st, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    (
+        st,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
 }
 
 /// Polls until `f` returns `Some` or the timeout passes.
