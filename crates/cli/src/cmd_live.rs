@@ -168,10 +168,7 @@ pub async fn run_live(opts: LiveOptions) -> Result<()> {
             tracing::info!("simulator finished: {rep:?}");
         });
     }
-    let state = AppState {
-        handle: handle.clone(),
-        users: Arc::new(users),
-    };
+    let state = AppState::new(handle.clone(), Arc::new(users));
     let mut stop = handle.shutdown_signal();
     let server = tokio::spawn(tessera_server::serve(listener, state, async move {
         let _ = stop.changed().await;

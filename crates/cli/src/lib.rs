@@ -2,6 +2,7 @@
 //! integration tests and benchmarks can call it without spawning a process.
 
 pub mod cmd_bench;
+pub mod cmd_bench_live;
 pub mod cmd_decode;
 pub mod cmd_eval;
 pub mod cmd_live;

@@ -177,6 +177,36 @@ impl Group {
     }
 }
 
+/// An FNV-1a 64 hasher over bytes and little-endian words.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn bytes(&mut self, b: &[u8]) {
+        for &x in b {
+            self.0 ^= u64::from(x);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        // A separator, so that concatenations differ.
+        self.0 ^= 0xff;
+        self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    fn u64(&mut self, v: u64) {
+        for &x in &v.to_le_bytes() {
+            self.0 ^= u64::from(x);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    fn i64(&mut self, v: i64) {
+        self.u64(v as u64);
+    }
+}
+
 /// FNV-1a, 64 bits.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -996,24 +1026,43 @@ impl Core {
         Some(summary)
     }
 
-    /// The canonical digest of the picture and the engagement records.
+    /// The canonical digest of the picture and the engagement records: FNV-1a over every
+    /// published track's id, status, identity, class, time, state and covariance (bit
+    /// patterns), attributes and threat brief, then the JSON of every engagement record and
+    /// the inventories.
     pub fn digest(&self) -> u64 {
-        #[derive(Serialize)]
-        struct Canon<'a> {
-            t_ns: i64,
-            version: u64,
-            tracks: Vec<tessera_picture::TrackView>,
-            engagements: Vec<&'a EngagementRecord>,
-            inventory: Vec<u32>,
+        let mut h = Fnv::default();
+        h.i64(self.now.0);
+        h.u64(self.picture.version());
+        for t in self.picture.tracks().filter(|t| t.published()) {
+            let tr = &t.track;
+            h.u64(tr.id.0);
+            h.bytes(format!("{:?}{:?}{:?}", tr.status, tr.identity, tr.class).as_bytes());
+            h.i64(tr.time.0);
+            for v in tr.state.iter() {
+                h.u64(v.to_bits());
+            }
+            for r in 0..6 {
+                for c in r..6 {
+                    h.u64(tr.covariance[(r, c)].to_bits());
+                }
+            }
+            h.u64(u64::from(tr.updates));
+            h.u64(t.attributes.mode3a.map_or(u64::MAX, u64::from));
+            h.u64(t.attributes.icao.map_or(u64::MAX, u64::from));
+            h.bytes(t.attributes.callsign.as_deref().unwrap_or("").as_bytes());
+            if let Some(b) = &t.threat {
+                h.u64(b.rank as u64);
+                h.u64(b.value.to_bits());
+            }
         }
-        let c = Canon {
-            t_ns: self.now.0,
-            version: self.picture.version(),
-            tracks: self.picture.views(Some(self.now), false),
-            engagements: self.workflow.records().collect(),
-            inventory: self.launchers.iter().map(|l| l.inventory).collect(),
-        };
-        fnv1a(&serde_json::to_vec(&c).unwrap_or_default())
+        for r in self.workflow.records() {
+            h.bytes(&serde_json::to_vec(r).unwrap_or_default());
+        }
+        for l in &self.launchers {
+            h.u64(u64::from(l.inventory));
+        }
+        h.0
     }
 
     // ------------------------------------------------------------------ views

@@ -185,12 +185,12 @@ impl ShellConfig {
     }
 }
 
-/// The latest full snapshot (JSON), refreshed every cycle.
-#[derive(Debug, Clone)]
+/// Where the picture stands, refreshed every cycle (the whole picture is a query).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct SnapshotCache {
     pub version: u64,
     pub t_s: f64,
-    pub json: Arc<str>,
+    pub tracks: u64,
 }
 
 /// Journal figures the API reports.
@@ -522,20 +522,21 @@ impl Loop {
                 .observe(done.duration_since(m).as_secs_f64());
         }
         if cycled {
-            let acc = self.access();
-            let snap = acc.snapshot(true);
-            if let Ok(json) = serde_json::to_string(&snap) {
-                let _ = self.snapshot.send(SnapshotCache {
-                    version: snap.version,
-                    t_s: snap.t_s,
-                    json: Arc::from(json),
-                });
-            }
-            let mut h = self.history.lock().expect("history");
-            if h.due(snap.t_s) {
+            let t_s = self.core.t_s(now);
+            let tracks = self.core.picture().tracks().count() as u64;
+            let _ = self.snapshot.send(SnapshotCache {
+                version: self.seq,
+                t_s,
+                tracks,
+            });
+            let due = self.history.lock().expect("history").due(t_s);
+            if due {
                 let light = self.access().snapshot(false);
                 if let Ok(json) = serde_json::to_string(&light) {
-                    h.push(light.t_s, Arc::from(json));
+                    self.history
+                        .lock()
+                        .expect("history")
+                        .push(light.t_s, Arc::from(json));
                 }
             }
         }
@@ -595,11 +596,7 @@ pub fn start(
     let (data_tx, mut data_rx) = mpsc::channel::<Envelope>(cfg.data_capacity.max(1));
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<Control>(1024);
     let (deltas, _) = broadcast::channel(1024);
-    let (snap_tx, snap_rx) = watch::channel(SnapshotCache {
-        version: 0,
-        t_s: 0.0,
-        json: Arc::from("{}"),
-    });
+    let (snap_tx, snap_rx) = watch::channel(SnapshotCache::default());
     let (jtx, jrx) = watch::channel(JournalInfo {
         path: cfg.journal.display().to_string(),
         run: journal.run(),
@@ -677,6 +674,7 @@ pub fn start(
                     };
                     let mut next = Some(first);
                     let mut n = 0;
+                    let batch_start = Instant::now();
                     while let Some(m) = next.take() {
                         match m {
                             Msg::Ctl(Control::Input(env)) => {
@@ -698,7 +696,9 @@ pub fn start(
                             }
                         }
                         n += 1;
-                        if n >= 512 {
+                        // Publish at least every few milliseconds of work, however much
+                        // is queued: latency is bounded by the batch, not by the backlog.
+                        if n >= 512 || batch_start.elapsed() >= BATCH_BUDGET {
                             break;
                         }
                         next = match ctl_rx.try_recv() {
@@ -718,6 +718,9 @@ pub fn start(
         })?;
     Ok((handle, thread))
 }
+
+/// Most work between two publications.
+const BATCH_BUDGET: std::time::Duration = std::time::Duration::from_millis(4);
 
 enum Msg {
     Ctl(Control),

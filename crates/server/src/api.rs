@@ -29,6 +29,18 @@ pub const MAX_TEXT: usize = 500;
 pub struct AppState {
     pub handle: Handle,
     pub users: Arc<UserStore>,
+    /// The latest whole picture served, with when it was made.
+    pub picture_memo: Arc<std::sync::Mutex<Option<(std::time::Instant, Arc<str>)>>>,
+}
+
+impl AppState {
+    pub fn new(handle: Handle, users: Arc<UserStore>) -> Self {
+        Self {
+            handle,
+            users,
+            picture_memo: Arc::default(),
+        }
+    }
 }
 
 /// An error response: `{"error": "..."}` (plus the current record on a conflict).
@@ -141,14 +153,9 @@ async fn count_requests(State(st): State<AppState>, req: Request, next: Next) ->
 }
 
 async fn health(State(st): State<AppState>) -> Json<Value> {
-    let snap = st.handle.snapshot.borrow().clone();
+    let snap = *st.handle.snapshot.borrow();
     let j = st.handle.journal.borrow().clone();
-    let tracks = st
-        .handle
-        .metrics
-        .tracks
-        .get_or_create(&tessera_runtime::metrics::Metrics::name("confirmed"))
-        .get();
+    let tracks = snap.tracks;
     Json(json!({
         "status": if j.ok { "ok" } else { "degraded" },
         "version": env!("CARGO_PKG_VERSION"),
@@ -252,7 +259,20 @@ fn json_text(text: Arc<str>) -> Response {
 
 async fn picture(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     caller(&st, &headers, Role::Observer)?;
-    let json = st.handle.snapshot.borrow().json.clone();
+    // One whole picture per half second at most, however many clients ask.
+    {
+        let memo = st.picture_memo.lock().expect("memo");
+        if let Some((at, json)) = memo.as_ref()
+            && at.elapsed() < std::time::Duration::from_millis(500)
+        {
+            return Ok(json_text(json.clone()));
+        }
+    }
+    let (_, json) = fresh_snapshot(&st)
+        .await
+        .ok_or_else(ApiError::unavailable)?;
+    let json: Arc<str> = Arc::from(json);
+    *st.picture_memo.lock().expect("memo") = Some((std::time::Instant::now(), json.clone()));
     Ok(json_text(json))
 }
 

@@ -33,10 +33,7 @@ async fn server(tag: &str) -> Server {
     let (users, creds) = UserStore::open(&dir.join("users.json")).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState {
-        handle: handle.clone(),
-        users: Arc::new(users),
-    };
+    let state = AppState::new(handle.clone(), Arc::new(users));
     let mut stop = handle.shutdown_signal();
     tokio::spawn(tessera_server::serve(listener, state, async move {
         let _ = stop.changed().await;
