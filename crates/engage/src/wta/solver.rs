@@ -103,6 +103,10 @@ pub struct SolveStats {
     pub search_nodes: u64,
     pub work: u64,
     pub budget_exhausted: bool,
+    /// Wall-clock milliseconds at the end of each phase (reporting only: not part of the
+    /// deterministic result, never serialised).
+    #[serde(skip)]
+    pub phase_ms: Vec<(String, f64)>,
 }
 
 struct Meter {
@@ -116,6 +120,10 @@ impl Meter {
         self.budget.work.is_some_and(|w| self.work >= w)
             || self.budget.time.is_some_and(|t| self.start.elapsed() >= t)
     }
+    fn ms(&self) -> f64 {
+        self.start.elapsed().as_secs_f64() * 1e3
+    }
+
     /// Whether `frac` of the budget has been spent.
     fn spent(&self, frac: f64) -> bool {
         self.budget
@@ -172,8 +180,9 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
         best: g.clone(),
         lb: 0.0,
     };
+    let c_ref = reference_price(pb, &g);
     let mut ls = g;
-    let mut allow = meter.allowance(0.4);
+    let mut allow = meter.allowance(0.25);
     let w0 = allow.work;
     local_search(pb, &mut ls, &mut allow);
     meter.work += w0 - allow.work;
@@ -181,24 +190,34 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
 
     let mut pricer = Pricer::default();
     let mut stats = SolveStats::default();
+    stats.phase_ms.push(("greedy+local".into(), meter.ms()));
+    let tol = |ub: f64| opts.rel_gap * ub.abs().max(1e-300);
+    // the best uniform price per unit is a strong start (the optimal multipliers of these
+    // instances are concentrated), then projected subgradient with Polyak steps
+    let lam0 = uniform_start(pb, c_ref, &mut meter, &mut st, &mut pricer, 0.5);
+    stats.phase_ms.push(("uniform price".into(), meter.ms()));
     let use_lp = opts.use_lp && pb.n_w + pb.n_t <= LP_MAX_SIZE;
     let n_sub = if use_lp {
-        30
+        40
     } else {
-        100 + 20 * (pb.n_w + pb.n_t) as u64
+        60 + 2 * (pb.n_w + pb.n_t) as u64
     };
-    let end = if opts.heuristic_only { 0.9 } else { 0.5 };
+    let end = if opts.heuristic_only || !use_lp {
+        0.9
+    } else {
+        0.4
+    };
     let mut lam = dual_ascent(
         pb,
         opts,
-        None,
+        &lam0,
         (n_sub, 1.0, 10, end),
         &mut meter,
         &mut st,
         &mut pricer,
         &mut stats,
     );
-    let tol = |ub: f64| opts.rel_gap * ub.abs().max(1e-300);
+    stats.phase_ms.push(("subgradient".into(), meter.ms()));
     if use_lp && st.ub - st.lb > tol(st.ub) && !meter.spent(0.5) {
         let init = [st.best.pat.clone()];
         let n0 = pricer.nodes;
@@ -221,27 +240,32 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
             meter.work += w0 - allow.work;
             st.offer(pb, plan);
         }
-        // Lagrangian heuristic around the optimal multipliers (primal side)
-        if st.ub - st.lb > tol(st.ub) {
-            let n = 50 + 2 * (pb.n_w + pb.n_t) as u64;
-            let end = if opts.heuristic_only { 0.95 } else { 0.75 };
-            dual_ascent(
-                pb,
-                opts,
-                Some(&lam),
-                (n, 0.2, 1, end),
-                &mut meter,
-                &mut st,
-                &mut pricer,
-                &mut stats,
-            );
-        }
+        stats.phase_ms.push(("cutting-plane LP".into(), meter.ms()));
+    }
+    // Lagrangian heuristic around the best multipliers (primal side)
+    if st.ub - st.lb > tol(st.ub) && !meter.spent(0.7) {
+        let n = 50 + (pb.n_w + pb.n_t) as u64 / 2;
+        let end = if opts.heuristic_only { 0.95 } else { 0.75 };
+        dual_ascent(
+            pb,
+            opts,
+            &lam,
+            (n, 0.2, 1, end),
+            &mut meter,
+            &mut st,
+            &mut pricer,
+            &mut stats,
+        );
+        stats
+            .phase_ms
+            .push(("Lagrangian heuristic".into(), meter.ms()));
     }
     stats.lagrangian_bound = st.lb;
 
     let mut proven = st.ub - st.lb <= tol(st.ub);
     if !opts.heuristic_only && !proven && !meter.out() {
         proven = exact(pb, opts, &mut meter, &mut st, &lam, &mut pricer, &mut stats);
+        stats.phase_ms.push(("exact".into(), meter.ms()));
     }
     stats.work = meter.work;
     stats.budget_exhausted = meter.out();
@@ -257,8 +281,72 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
     }
 }
 
-/// Warm start: the gain of one more unit of each weapon in the incumbent (0 when it has spare
-/// units).
+/// Node cap of one target's pricing inside the dual phases (an exceeded cap only weakens that
+/// evaluation's bound, see [`Pricer::price`]).
+const PRICE_CAP: u64 = 20_000;
+
+/// A subgradient phase stops when its bound gained less than `STALL` of the remaining gap in
+/// the last `STALL_WINDOW` iterations.
+const STALL: f64 = 0.002;
+const STALL_WINDOW: u64 = 25;
+
+/// A scale for the price of one unit: the mean gain of one more unit of each weapon in the
+/// greedy plan.
+fn reference_price(pb: &Problem, plan: &Plan) -> f64 {
+    let lam = initial_multipliers(pb, plan);
+    let (s, n) = lam
+        .iter()
+        .filter(|&&l| l > 0.0)
+        .fold((0.0, 0u32), |(s, n), &l| (s + l, n + 1));
+    if n == 0 { 1.0 } else { s / f64::from(n) }
+}
+
+/// Golden-section search for the uniform multiplier `λ_i = c` maximising the concave
+/// `c ↦ L(c·1)` on `[0, 4 c_ref]`; returns the best uniform vector met.
+fn uniform_start(
+    pb: &Problem,
+    c_ref: f64,
+    meter: &mut Meter,
+    st: &mut State,
+    pricer: &mut Pricer,
+    end_frac: f64,
+) -> Vec<f64> {
+    const PHI: f64 = 0.618_033_988_749_894_9;
+    let mut eval = |c: f64, meter: &mut Meter| {
+        let n0 = pricer.nodes;
+        let ev = evaluate(pb, &vec![c; pb.n_w], pricer, PRICE_CAP);
+        meter.work += pricer.nodes - n0 + pb.n_t as u64;
+        st.lb = st.lb.max(ev.bound);
+        ev.bound
+    };
+    let (mut lo, mut hi) = (0.0, 4.0 * c_ref);
+    let mut x1 = hi - PHI * (hi - lo);
+    let mut x2 = lo + PHI * (hi - lo);
+    let mut f1 = eval(x1, meter);
+    let mut f2 = eval(x2, meter);
+    for _ in 0..14 {
+        if meter.spent(end_frac) {
+            break;
+        }
+        if f1 < f2 {
+            lo = x1;
+            x1 = x2;
+            f1 = f2;
+            x2 = lo + PHI * (hi - lo);
+            f2 = eval(x2, meter);
+        } else {
+            hi = x2;
+            x2 = x1;
+            f2 = f1;
+            x1 = hi - PHI * (hi - lo);
+            f1 = eval(x1, meter);
+        }
+    }
+    vec![if f1 >= f2 { x1 } else { x2 }; pb.n_w]
+}
+
+/// Warm start from the greedy plan: about the gain of one more unit of each weapon (0 when it
+/// has spare units).
 fn initial_multipliers(pb: &Problem, plan: &Plan) -> Vec<f64> {
     let mut remove = vec![f64::INFINITY; pb.n_w];
     for (j, pat) in plan.pat.iter().enumerate() {
@@ -279,8 +367,11 @@ fn initial_multipliers(pb: &Problem, plan: &Plan) -> Vec<f64> {
                     pb.values[k] * plan.surv[k] * pb.p(i, k)
                 })
                 .fold(0.0, f64::max);
+            // the gain of one more unit: the low end of where the LP multiplier lies (between
+            // that and the loss of one unit less); higher starts overshoot badly on large
+            // instances
             if remove[i].is_finite() {
-                0.5 * (add + remove[i].max(add))
+                (2.0 * add).min(remove[i].max(add))
             } else {
                 add
             }
@@ -295,23 +386,24 @@ fn initial_multipliers(pb: &Problem, plan: &Plan) -> Vec<f64> {
 fn dual_ascent(
     pb: &Problem,
     opts: &SolveOptions,
-    start: Option<&[f64]>,
+    start: &[f64],
     (max_iter, theta0, primal_every, end_frac): (u64, f64, u64, f64),
     meter: &mut Meter,
     st: &mut State,
     pricer: &mut Pricer,
     stats: &mut SolveStats,
 ) -> Vec<f64> {
-    let mut lam = start.map_or_else(|| initial_multipliers(pb, &st.best), <[f64]>::to_vec);
+    let mut lam = start.to_vec();
     let mut best_lam = lam.clone();
     let mut best_here = f64::NEG_INFINITY;
     let mut theta = theta0;
     let mut since = 0u32;
     let mut it = 0u64;
     let tol = |ub: f64| opts.rel_gap * ub.abs().max(1e-300);
+    let mut mark = f64::NEG_INFINITY;
     while it < max_iter {
         let n0 = pricer.nodes;
-        let ev = evaluate(pb, &lam, pricer, 5_000);
+        let ev = evaluate(pb, &lam, pricer, PRICE_CAP);
         meter.work += pricer.nodes - n0 + pb.n_t as u64;
         it += 1;
         st.lb = st.lb.max(ev.bound);
@@ -338,7 +430,7 @@ fn dual_ascent(
         }
         let norm2: f64 = g.iter().map(|x| x * x).sum();
         let feasible = ev.load.iter().zip(&pb.counts).all(|(l, c)| l <= c);
-        if feasible || it % primal_every == 1 % primal_every {
+        if feasible || it.is_multiple_of(primal_every) {
             let mut plan = Plan::from_patterns(pb, &ev.patterns);
             repair(pb, &mut plan);
             let mut allow = meter.allowance(0.8);
@@ -350,6 +442,13 @@ fn dual_ascent(
         }
         if norm2 == 0.0 || st.ub - st.lb <= tol(st.ub) || theta < 1e-6 {
             break;
+        }
+        // stalled: less than STALL of the gap gained in the last STALL_WINDOW iterations
+        if it.is_multiple_of(STALL_WINDOW) {
+            if best_here - mark < STALL * (st.ub - best_here).max(0.0) {
+                break;
+            }
+            mark = best_here;
         }
         if meter.spent(end_frac) {
             break;
