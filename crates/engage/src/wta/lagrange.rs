@@ -349,7 +349,7 @@ impl Pricer {
         if self.limit_hit {
             return;
         }
-        if self.nodes.is_multiple_of(1 << 16)
+        if self.nodes.is_multiple_of(1 << 12)
             && self
                 .deadline
                 .is_some_and(|d| std::time::Instant::now() >= d)

@@ -196,7 +196,15 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
     // instances are concentrated), then projected subgradient with Polyak steps
     let lam0 = uniform_start(pb, c_ref, &mut meter, &mut st, &mut pricer, 0.5);
     stats.phase_ms.push(("uniform price".into(), meter.ms()));
-    let use_lp = opts.use_lp && pb.n_w + pb.n_t <= LP_MAX_SIZE;
+    let size = (pb.n_w + pb.n_t) as u64;
+    // the LP takes roughly 0.5 ms (16k work units) per weapon-or-target: below that budget
+    // the subgradient alone gives the better bound
+    let affordable = opts.budget.work.is_none_or(|w| w >= 16_000 * size)
+        && opts
+            .budget
+            .time
+            .is_none_or(|t| t.as_secs_f64() * 1e3 >= 0.5 * size as f64);
+    let use_lp = opts.use_lp && pb.n_w + pb.n_t <= LP_MAX_SIZE && affordable;
     let n_sub = if use_lp {
         40
     } else {
@@ -211,7 +219,7 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
         pb,
         opts,
         &lam0,
-        (n_sub, 1.0, 10, end),
+        (n_sub, 1.0, if use_lp { 10 } else { 5 }, end),
         &mut meter,
         &mut st,
         &mut pricer,
@@ -302,7 +310,7 @@ fn reference_price(pb: &Problem, plan: &Plan) -> f64 {
 }
 
 /// Golden-section search for the uniform multiplier `λ_i = c` maximising the concave
-/// `c ↦ L(c·1)` on `[0, 4 c_ref]`; returns the best uniform vector met.
+/// `c ↦ L(c·1)` on `[0, 2 c_ref]` (the best uniform price measured 0.4-1.0 `c_ref`); returns the best uniform vector met.
 fn uniform_start(
     pb: &Problem,
     c_ref: f64,
@@ -319,12 +327,12 @@ fn uniform_start(
         st.lb = st.lb.max(ev.bound);
         ev.bound
     };
-    let (mut lo, mut hi) = (0.0, 4.0 * c_ref);
+    let (mut lo, mut hi) = (0.0, 2.0 * c_ref);
     let mut x1 = hi - PHI * (hi - lo);
     let mut x2 = lo + PHI * (hi - lo);
     let mut f1 = eval(x1, meter);
     let mut f2 = eval(x2, meter);
-    for _ in 0..14 {
+    for _ in 0..6 {
         if meter.spent(end_frac) {
             break;
         }
@@ -490,7 +498,10 @@ fn exact(
     stats: &mut SolveStats,
 ) -> bool {
     pricer.deadline = opts.budget.time.map(|t| meter.start + t);
-    let ev = evaluate(pb, lam, pricer, u64::MAX);
+    // a capped pricing only lowers h_j, which keeps every reduced-cost argument valid
+    let n0 = pricer.nodes;
+    let ev = evaluate(pb, lam, pricer, PRICE_CAP);
+    meter.work += pricer.nodes - n0 + pb.n_t as u64;
     let lb0 = ev.bound;
     let mut delta = ((st.ub - st.lb.max(lb0)) / 16.0).max(st.lb.max(lb0) - lb0 + 1e-4 * st.ub);
     loop {
