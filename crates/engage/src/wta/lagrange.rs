@@ -151,11 +151,11 @@ impl Pricer {
     fn load(&mut self, pb: &Problem, j: usize, lam: &[f64], slack: f64) {
         self.items.clear();
         let v = pb.values[j];
-        for &w in &pb.cand[j] {
+        // work: one node per candidate scanned, so a work budget tracks the time spent here
+        self.nodes += pb.cand[j].len() as u64 / 8;
+        for (&w, &(p, q)) in pb.cand[j].iter().zip(&pb.cand_pq[j]) {
             let i = w as usize;
-            let p = pb.p(i, j);
             if lam[i] < v * p + slack {
-                let q = pb.q(i, j);
                 let cap = pb.counts[i];
                 self.items.push(Item {
                     w,
@@ -322,7 +322,8 @@ impl Pricer {
 
     /// Enumerates into `patterns`/`units` every pattern of target `j` whose reduced cost
     /// `cost_λ(x) - h` is at most `gap`, where `h = h_j(λ)`. Returns false when more than
-    /// `max_units` unit entries would be stored (the list is then incomplete).
+    /// `max_units` unit entries would be stored, more than `node_budget` nodes visited or the
+    /// deadline passed (the list is then incomplete).
     pub fn enumerate(
         &mut self,
         pb: &Problem,
@@ -330,10 +331,10 @@ impl Pricer {
         lam: &[f64],
         h: f64,
         gap: f64,
-        max_units: usize,
+        (max_units, node_budget): (usize, u64),
     ) -> bool {
         self.load(pb, j, lam, gap.max(0.0));
-        self.node_cap = u64::MAX;
+        self.node_cap = self.nodes.saturating_add(node_budget);
         self.room = pb.max_shots[j];
         self.patterns.clear();
         self.units.clear();
@@ -347,6 +348,10 @@ impl Pricer {
     fn enum_rec(&mut self, m: usize, a: f64, cost: f64, h: f64, thr: f64, max_units: usize) {
         self.nodes += 1;
         if self.limit_hit {
+            return;
+        }
+        if self.nodes > self.node_cap {
+            self.limit_hit = true;
             return;
         }
         if self.nodes.is_multiple_of(1 << 12)
@@ -490,7 +495,7 @@ mod tests {
                 let b = brute_h(&pb, j, &lam);
                 assert!((h - b).abs() < 1e-9, "λ={lam:?} j={j}: {h} vs {b}");
                 // enumeration with gap 0 contains the minimiser
-                assert!(pr.enumerate(&pb, j, &lam, h, 1e-9, 1000));
+                assert!(pr.enumerate(&pb, j, &lam, h, 1e-9, (1000, u64::MAX)));
                 assert!(!pr.patterns.is_empty());
             }
         }
@@ -565,7 +570,7 @@ mod tests {
                         .sum::<f64>();
                 assert!((val - h).abs() <= 1e-9 * (1.0 + h));
                 // the enumeration within a gap holds exactly the patterns a brute force counts
-                assert!(pr.enumerate(&pb, j, &lam, h, 0.5, 1 << 20));
+                assert!(pr.enumerate(&pb, j, &lam, h, 0.5, (1 << 20, u64::MAX)));
                 assert!(pr.patterns.iter().all(|q| q.rc <= 0.5 + 1e-9));
                 assert!(pr.patterns.iter().any(|q| q.rc <= 1e-9));
             }

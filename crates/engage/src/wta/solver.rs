@@ -60,7 +60,7 @@ pub struct SolveOptions {
 }
 
 /// Largest `weapons + targets` for which the cutting-plane LP is used.
-pub const LP_MAX_SIZE: usize = 1000;
+pub const LP_MAX_SIZE: usize = 300;
 
 impl Default for SolveOptions {
     fn default() -> Self {
@@ -271,7 +271,10 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
     stats.lagrangian_bound = st.lb;
 
     let mut proven = st.ub - st.lb <= tol(st.ub);
-    if !opts.heuristic_only && !proven && !meter.out() {
+    // the exact phase enumerates every pattern within the gap: hopeless on large instances
+    // unless the gap is already tiny (measured: 1000x1000 at a 1 % gap spent seconds in it)
+    let exact_worth = pb.n_w + pb.n_t <= 2 * LP_MAX_SIZE || st.ub - st.lb <= 2e-3 * st.ub;
+    if !opts.heuristic_only && !proven && exact_worth && !meter.out() {
         proven = exact(pb, opts, &mut meter, &mut st, &lam, &mut pricer, &mut stats);
         stats.phase_ms.push(("exact".into(), meter.ms()));
     }
@@ -409,6 +412,7 @@ fn dual_ascent(
     let mut it = 0u64;
     let tol = |ub: f64| opts.rel_gap * ub.abs().max(1e-300);
     let mut mark = f64::NEG_INFINITY;
+    let mut ub_mark = f64::INFINITY;
     while it < max_iter {
         let n0 = pricer.nodes;
         let ev = evaluate(pb, &lam, pricer, PRICE_CAP);
@@ -451,12 +455,19 @@ fn dual_ascent(
         if norm2 == 0.0 || st.ub - st.lb <= tol(st.ub) || theta < 1e-6 {
             break;
         }
-        // stalled: less than STALL of the gap gained in the last STALL_WINDOW iterations
+        // stalled: less than STALL of the gap gained in the last STALL_WINDOW iterations (on
+        // the bound, or on the plan when this phase is the primal heuristic)
         if it.is_multiple_of(STALL_WINDOW) {
-            if best_here - mark < STALL * (st.ub - best_here).max(0.0) {
+            let (now, gained) = if primal_every == 1 {
+                (st.ub, ub_mark - st.ub)
+            } else {
+                (best_here, best_here - mark)
+            };
+            if gained < STALL * (st.ub - best_here).max(0.0) && it >= 2 * STALL_WINDOW {
                 break;
             }
             mark = best_here;
+            ub_mark = now.max(st.ub);
         }
         if meter.spent(end_frac) {
             break;
@@ -478,6 +489,8 @@ struct Search {
     done: Vec<bool>,
     lb0: f64,
     nodes: u64,
+    /// Work: one unit per node plus one per 8 pattern checks (the scan dominates a node).
+    work: u64,
     node_limit: u64,
     deadline: Option<(Instant, Duration)>,
     aborted: bool,
@@ -552,7 +565,10 @@ fn exact_round(
             lam,
             hj,
             gap,
-            opts.max_pattern_units.saturating_sub(total),
+            (
+                opts.max_pattern_units.saturating_sub(total),
+                meter.remaining_work(),
+            ),
         );
         meter.work += pricer.nodes - n0;
         if !ok || meter.out() {
@@ -574,6 +590,7 @@ fn exact_round(
         done: vec![false; pb.n_t],
         lb0,
         nodes: 0,
+        work: 0,
         node_limit: meter.remaining_work(),
         deadline,
         aborted: false,
@@ -583,7 +600,7 @@ fn exact_round(
     let mut ub = thr;
     s.dfs(pb.n_t, 0.0, 0.0, &mut ub, &mut best_pick);
     stats.search_nodes += s.nodes;
-    meter.work += s.nodes;
+    meter.work += s.work;
     let found = best_pick.is_some();
     if let Some(pick) = best_pick {
         let pats_j: Vec<Vec<(u32, u32)>> = (0..pb.n_t)
@@ -619,7 +636,8 @@ impl Search {
             return;
         }
         self.nodes += 1;
-        if self.nodes >= self.node_limit
+        self.work += 1;
+        if self.work >= self.node_limit
             || (self.nodes.is_multiple_of(1024)
                 && self.deadline.is_some_and(|(s, t)| s.elapsed() >= t))
         {
@@ -643,7 +661,9 @@ impl Search {
             }
             let mut first = None;
             let mut count = 0usize;
+            let mut checks = 0u64;
             for p in &self.pats[j] {
+                checks += 1;
                 let slack = thr - self.lb0 - rc_sum - sum_min;
                 if first.is_none() && p.rc >= slack {
                     break;
@@ -663,6 +683,7 @@ impl Search {
                     }
                 }
             }
+            self.work += checks / 8;
             let Some(r) = first else {
                 return; // no fitting pattern within the gap: prune
             };
