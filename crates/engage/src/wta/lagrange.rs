@@ -34,7 +34,7 @@ struct Item {
 const HEAD: usize = 24;
 
 /// Units counted by the discrete completion bound (see [`Pricer::disc`]).
-const DISC: usize = 6;
+const DISC: usize = 4;
 
 /// Per suffix of the item list: `(K_m, Λ_m)` for `m = 0..=DISC`, the product of the `m`
 /// smallest `1 - p` and the sum of the `m` smallest prices among the suffix's units (`Λ_m`
