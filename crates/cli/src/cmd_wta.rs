@@ -1,7 +1,9 @@
 //! `tessera wta solve INSTANCE.json [--time-limit-ms N]`: solves a static weapon-target
 //! assignment instance (format in `shared/formats.md`) and prints one JSON line:
 //! `{"instance", "value", "lower_bound", "proven_optimal", "gap", "assignment":
-//! [[weapon_id, target_id, units], …], "greedy_value", "solve_ms"}`.
+//! [[weapon_id, target_id, units], …], "greedy_value", "work", "solve_ms"}` (`work`: the
+//! deterministic work units spent, so a run can be replayed bit-identically with
+//! `Budget::work`).
 //!
 //! Without `--time-limit-ms` the solver runs for at most [`DEFAULT_TIME_LIMIT_MS`]; it always
 //! returns its best plan with a valid lower bound (anytime).
@@ -50,6 +52,7 @@ pub fn run_wta_solve(
         "gap": gap,
         "assignment": assignment,
         "greedy_value": res.greedy_value,
+        "work": res.stats.work,
         "solve_ms": solve_ms,
     });
     writeln!(out, "{line}")?;

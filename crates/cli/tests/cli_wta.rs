@@ -32,6 +32,10 @@ fn solve_prints_one_json_line() {
     assert!((v["value"].as_f64().unwrap() - 10.139011).abs() < 1e-5);
     assert!(v["lower_bound"].as_f64().unwrap() <= v["value"].as_f64().unwrap());
     assert!(v["solve_ms"].as_f64().is_some());
+    assert!(v["proven_optimal"].as_bool().unwrap());
+    assert!(v["work"].as_u64().unwrap() > 0);
+    // never worse than greedy
+    assert!(v["value"].as_f64().unwrap() <= v["greedy_value"].as_f64().unwrap());
     assert!(
         v["assignment"]
             .as_array()

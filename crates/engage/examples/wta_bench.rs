@@ -31,6 +31,7 @@ fn main() -> anyhow::Result<()> {
     let mut results: Vec<String> = Vec::new();
     let mut repeat = 1;
     let mut heuristic = false;
+    let mut no_lp = false;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--time-limit-ms" => time_ms = args.next().map(|v| v.parse()).transpose()?,
@@ -38,6 +39,7 @@ fn main() -> anyhow::Result<()> {
             "--results" => results.push(std::fs::read_to_string(args.next().unwrap_or_default())?),
             "--repeat" => repeat = args.next().unwrap_or_default().parse()?,
             "--heuristic" => heuristic = true,
+            "--no-lp" => no_lp = true,
             _ => files.push(a),
         }
     }
@@ -70,6 +72,7 @@ fn main() -> anyhow::Result<()> {
                 time: time_ms.map(Duration::from_millis),
             },
             heuristic_only: heuristic,
+            use_lp: !no_lp,
             ..SolveOptions::default()
         };
         let mut best_ms = f64::INFINITY;

@@ -14,6 +14,7 @@
 use super::instance::Problem;
 use super::lagrange::{Pricer, evaluate};
 use microlp::{ComparisonOp, LinearExpr, OptimizationDirection, Problem as Lp, Variable};
+use std::collections::HashSet;
 
 /// Outcome of the cutting-plane loop.
 #[derive(Debug, Clone)]
@@ -37,6 +38,38 @@ fn cut(u: Variable, lam: &[Variable], pat: &[(u32, u32)]) -> LinearExpr {
     e
 }
 
+type Built = (microlp::Solution, Vec<Variable>, Vec<Variable>);
+
+/// A cut: target, pattern `(weapon, units)`, pattern cost.
+type Cut = (usize, Vec<(u32, u32)>, f64);
+
+/// Builds the dual LP with the given cuts and solves it.
+fn build_and_solve(pb: &Problem, cuts: &[Cut]) -> Option<Built> {
+    let mut lp = Lp::new(OptimizationDirection::Maximize);
+    let lam_vars: Vec<Variable> = (0..pb.n_w)
+        .map(|i| {
+            let ub = pb.reach[i]
+                .iter()
+                .map(|&j| pb.values[j as usize] * pb.p(i, j as usize))
+                .fold(0.0, f64::max);
+            lp.add_var(-f64::from(pb.counts[i]), (0.0, ub))
+        })
+        .collect();
+    let u_vars: Vec<Variable> = (0..pb.n_t)
+        .map(|j| lp.add_var(1.0, (0.0, pb.values[j])))
+        .collect();
+    for (j, pat, cost) in cuts {
+        lp.add_constraint(cut(u_vars[*j], &lam_vars, pat), ComparisonOp::Le, *cost);
+    }
+    let sol = lp.solve().ok()?;
+    Some((sol, lam_vars, u_vars))
+}
+
+/// Cuts added per round: enough to move the LP, few enough to keep refactorisations cheap.
+fn max_cuts_per_round(n_t: usize) -> usize {
+    (n_t / 3).clamp(8, 60)
+}
+
 fn pattern_cost(pb: &Problem, j: usize, pat: &[(u32, u32)]) -> f64 {
     pb.values[j]
         * pat
@@ -57,31 +90,22 @@ pub fn cutting_plane(
     pricer: &mut Pricer,
     stop: &mut dyn FnMut(u64) -> bool,
 ) -> Option<CuttingPlane> {
-    let mut lp = Lp::new(OptimizationDirection::Maximize);
-    let lam_vars: Vec<Variable> = (0..pb.n_w)
-        .map(|i| {
-            let ub = pb.reach[i]
-                .iter()
-                .map(|&j| pb.values[j as usize] * pb.p(i, j as usize))
-                .fold(0.0, f64::max);
-            lp.add_var(-f64::from(pb.counts[i]), (0.0, ub))
-        })
-        .collect();
-    let u_vars: Vec<Variable> = (0..pb.n_t)
-        .map(|j| lp.add_var(1.0, (0.0, pb.values[j])))
-        .collect();
+    let mut cuts: Vec<Cut> = Vec::new();
+    let mut seen: HashSet<(usize, Vec<(u32, u32)>)> = HashSet::new();
+    let mut push = |cuts: &mut Vec<Cut>, j: usize, pat: &[(u32, u32)]| {
+        if !pat.is_empty() && seen.insert((j, pat.to_vec())) {
+            cuts.push((j, pat.to_vec(), pattern_cost(pb, j, pat)));
+            true
+        } else {
+            false
+        }
+    };
     for pats in init_patterns {
         for (j, pat) in pats.iter().enumerate() {
-            if !pat.is_empty() {
-                lp.add_constraint(
-                    cut(u_vars[j], &lam_vars, pat),
-                    ComparisonOp::Le,
-                    pattern_cost(pb, j, pat),
-                );
-            }
+            push(&mut cuts, j, pat);
         }
     }
-    let mut sol = lp.solve().ok()?;
+    let (mut sol, lam_vars, u_vars) = build_and_solve(pb, &cuts)?;
     let mut best = CuttingPlane {
         bound: lb0,
         lam: lam0.to_vec(),
@@ -90,6 +114,7 @@ pub fn cutting_plane(
         last_patterns: Vec::new(),
     };
     let mut alpha = 0.5;
+    let max_cuts = max_cuts_per_round(pb.n_t);
     loop {
         best.iterations += 1;
         let lp_lam: Vec<f64> = lam_vars.iter().map(|&v| *sol.var_value(v)).collect();
@@ -111,8 +136,9 @@ pub fn cutting_plane(
             best.bound = ev.bound;
             best.lam.clone_from(&sep);
         }
-        // add every pattern violated at the LP point
-        let mut added = 0;
+        // add the most violated patterns at the LP point (each addition refactorises the LP,
+        // so a batch is capped)
+        let mut viol: Vec<(f64, usize, f64)> = Vec::new();
         for (j, pat) in ev.patterns.iter().enumerate() {
             let cost = pattern_cost(pb, j, pat);
             let lhs = lp_u[j]
@@ -121,11 +147,21 @@ pub fn cutting_plane(
                     .map(|&(w, n)| f64::from(n) * lp_lam[w as usize])
                     .sum::<f64>();
             if lhs > cost + 1e-10 * (1.0 + cost) {
-                sol = sol
-                    .add_constraint(cut(u_vars[j], &lam_vars, pat), ComparisonOp::Le, cost)
-                    .ok()?;
+                viol.push((lhs - cost, j, cost));
+            }
+        }
+        viol.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        viol.truncate(max_cuts);
+        let mut added = 0;
+        for &(_, j, _) in &viol {
+            if push(&mut cuts, j, &ev.patterns[j]) {
                 added += 1;
             }
+        }
+        for (j, pat, cost) in &cuts[cuts.len() - added..] {
+            sol = sol
+                .add_constraint(cut(u_vars[*j], &lam_vars, pat), ComparisonOp::Le, *cost)
+                .ok()?;
         }
         best.last_patterns = ev.patterns;
         if added == 0 {

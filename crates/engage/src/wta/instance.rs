@@ -160,6 +160,8 @@ pub struct Problem {
     pub q: Vec<f64>,
     /// Per target: weapons with `p > 0` and `count > 0`, by decreasing `p` (ties by index).
     pub cand: Vec<Vec<u32>>,
+    /// Per target: `(p, q)` of each entry of `cand`, contiguous for the pricing scans.
+    pub cand_pq: Vec<Vec<(f64, f64)>>,
     /// Per weapon: targets with `p > 0` and `V > 0`.
     pub reach: Vec<Vec<u32>>,
     /// Per target: most units that may be assigned (doctrine; `u32::MAX` when unlimited).
@@ -206,6 +208,15 @@ impl Problem {
                     .then(a.cmp(&b))
             });
         }
+        let cand_pq = cand
+            .iter()
+            .enumerate()
+            .map(|(j, c)| {
+                c.iter()
+                    .map(|&i| (p[i as usize * n_t + j], q[i as usize * n_t + j]))
+                    .collect()
+            })
+            .collect();
         Self {
             n_w,
             n_t,
@@ -214,6 +225,7 @@ impl Problem {
             p,
             q,
             cand,
+            cand_pq,
             reach,
             max_shots: vec![u32::MAX; n_t],
         }

@@ -18,10 +18,54 @@ struct Item {
     w: u32,
     cap: u32,
     lam: f64,
-    q: f64,
+    /// `q * cap`: the most log-kill this weapon can add.
+    qcap: f64,
     /// `1 - p`.
     keep: f64,
+    /// `(1 - p)^cap` (filled when the item enters the sorted head).
+    keep_cap: f64,
     ratio: f64,
+    /// `ln(ratio)` (filled when the item enters the sorted head).
+    ln_ratio: f64,
+}
+
+/// Items sorted eagerly per pricing call; the rest stay unsorted behind a bound (their
+/// smallest ratio) and are sorted only if the search reaches them.
+const HEAD: usize = 24;
+
+/// Units counted by the discrete completion bound (see [`Pricer::disc`]).
+const DISC: usize = 4;
+
+/// Per suffix of the item list: `(K_m, Λ_m)` for `m = 0..=DISC`, the product of the `m`
+/// smallest `1 - p` and the sum of the `m` smallest prices among the suffix's units (`Λ_m`
+/// infinite when the suffix has fewer than `m` units).
+type Disc = [(f64, f64); DISC + 1];
+
+fn insert_sorted(arr: &mut [f64; DISC], x: f64, times: u32) {
+    for _ in 0..times.min(DISC as u32) {
+        if x >= arr[DISC - 1] {
+            return;
+        }
+        let mut k = DISC - 1;
+        while k > 0 && arr[k - 1] > x {
+            arr[k] = arr[k - 1];
+            k -= 1;
+        }
+        arr[k] = x;
+    }
+}
+
+fn disc_entry(keeps: &[f64; DISC], lams: &[f64; DISC]) -> Disc {
+    let mut d = [(1.0, 0.0); DISC + 1];
+    for m in 1..=DISC {
+        let (k, l) = d[m - 1];
+        d[m] = if lams[m - 1].is_finite() {
+            (k * keeps[m - 1], l + lams[m - 1])
+        } else {
+            (0.0, f64::INFINITY)
+        };
+    }
+    d
 }
 
 /// A pattern of the enumeration: reduced cost, true surviving value, and its units in
@@ -38,6 +82,12 @@ pub struct Pattern {
 #[derive(Debug, Default)]
 pub struct Pricer {
     items: Vec<Item>,
+    /// `items[..sorted]` are in their final (ratio, weapon) order.
+    sorted: usize,
+    /// Smallest ratio among `items[sorted..]` (infinite when empty).
+    tail_ratio: f64,
+    /// `disc[k]`: discrete completion data of `items[k..]`, `k = 0..=sorted`.
+    disc: Vec<Disc>,
     stack: Vec<(u32, u32)>,
     best_units: Vec<(u32, u32)>,
     best: f64,
@@ -48,62 +98,159 @@ pub struct Pricer {
     pub units: Vec<(u32, u32)>,
     limit_hit: bool,
     node_cap: u64,
+    /// Smallest bound of the subtrees left unexplored when the node cap stopped a pricing.
+    frontier: f64,
     /// Units left in the current pattern (per-target doctrine limit).
     room: u32,
     /// Optional wall-clock deadline of [`Pricer::enumerate`].
     pub deadline: Option<std::time::Instant>,
 }
 
-/// `min_{t_k in [0, q_k cap_k]} A e^{-Σ t} + Σ ratio_k t_k` over `items`, sorted by ratio.
+/// `min_{t_k in [0, q_k cap_k]} A e^{-Σ t} + Σ ratio_k t_k` over `head` (sorted by ratio), then
+/// over a virtual item of ratio `tail_ratio` and unlimited capacity that stands for every
+/// unsorted item (all of ratio `>= tail_ratio`), so the value is a lower bound over them too.
+/// Works in the log domain: one `ln`, no `exp`.
 #[inline]
-fn ext_bound(mut a: f64, items: &[Item]) -> f64 {
+fn ext_bound(mut a: f64, head: &[Item], tail_ratio: f64) -> f64 {
     let mut cost = 0.0;
-    for it in items {
+    let mut la = None;
+    for it in head {
         if a <= it.ratio {
-            break;
+            return cost + a;
         }
-        let qk = it.q * f64::from(it.cap);
-        let t = if it.ratio > 0.0 {
-            (a / it.ratio).ln().min(qk)
-        } else {
-            qk
-        };
-        cost += it.ratio * t;
-        a *= (-t).exp();
-        if t < qk {
-            break;
+        let l = *la.get_or_insert_with(|| a.ln());
+        let t = l - it.ln_ratio;
+        if t < it.qcap {
+            // the continuous optimum stops inside this item at survival term `ratio`
+            return cost + it.ratio * t + it.ratio;
         }
+        cost += it.ratio * it.qcap;
+        a *= it.keep_cap;
+        la = Some(l - it.qcap);
+    }
+    if a > tail_ratio {
+        if tail_ratio <= 0.0 {
+            return cost;
+        }
+        let l = la.unwrap_or_else(|| a.ln());
+        return cost + tail_ratio * (l - tail_ratio.ln()) + tail_ratio;
     }
     cost + a
+}
+
+fn item_order(a: &Item, b: &Item) -> std::cmp::Ordering {
+    a.ratio.total_cmp(&b.ratio).then(a.w.cmp(&b.w))
+}
+
+fn finish(it: &mut Item) {
+    it.ln_ratio = it.ratio.ln();
+    it.keep_cap = it.keep.powi(it.cap as i32);
 }
 
 impl Pricer {
     fn load(&mut self, pb: &Problem, j: usize, lam: &[f64], slack: f64) {
         self.items.clear();
         let v = pb.values[j];
-        for &w in &pb.cand[j] {
+        // work: one node per candidate scanned, so a work budget tracks the time spent here
+        self.nodes += pb.cand[j].len() as u64 / 8;
+        for (&w, &(p, q)) in pb.cand[j].iter().zip(&pb.cand_pq[j]) {
             let i = w as usize;
-            let p = pb.p(i, j);
             if lam[i] < v * p + slack {
-                let q = pb.q(i, j);
+                let cap = pb.counts[i];
                 self.items.push(Item {
                     w,
-                    cap: pb.counts[i],
+                    cap,
                     lam: lam[i],
-                    q,
+                    qcap: q * f64::from(cap),
                     keep: 1.0 - p,
+                    keep_cap: 0.0,
                     ratio: lam[i] / q,
+                    ln_ratio: 0.0,
                 });
             }
         }
-        self.items
-            .sort_by(|a, b| a.ratio.total_cmp(&b.ratio).then(a.w.cmp(&b.w)));
+        if self.items.len() > HEAD {
+            self.items.select_nth_unstable_by(HEAD - 1, item_order);
+            self.items[..HEAD].sort_unstable_by(item_order);
+            self.sorted = HEAD;
+            self.tail_ratio = self.items[HEAD..]
+                .iter()
+                .map(|it| it.ratio)
+                .fold(f64::INFINITY, f64::min);
+        } else {
+            self.items.sort_unstable_by(item_order);
+            self.sorted = self.items.len();
+            self.tail_ratio = f64::INFINITY;
+        }
+        for it in &mut self.items[..self.sorted] {
+            finish(it);
+        }
+        self.build_disc();
+    }
+
+    fn build_disc(&mut self) {
+        let s = self.sorted;
+        let mut keeps = [f64::INFINITY; DISC];
+        let mut lams = [f64::INFINITY; DISC];
+        for it in &self.items[s..] {
+            insert_sorted(&mut keeps, it.keep, it.cap);
+            insert_sorted(&mut lams, it.lam, it.cap);
+        }
+        self.disc.clear();
+        self.disc.resize(s + 1, [(0.0, 0.0); DISC + 1]);
+        self.disc[s] = disc_entry(&keeps, &lams);
+        for k in (0..s).rev() {
+            let it = &self.items[k];
+            insert_sorted(&mut keeps, it.keep, it.cap);
+            insert_sorted(&mut lams, it.lam, it.cap);
+            self.disc[k] = disc_entry(&keeps, &lams);
+        }
+    }
+
+    /// Lower bound on the best completion over `items[k..]` with at most `room` more units
+    /// from survival term `a`: the better of the continuous relaxation and the discrete bound
+    /// `min_m a K_m + Λ_m` (any `m` units keep at least `K_m` of `a` and cost at least `Λ_m`).
+    #[inline]
+    fn bound(&self, k: usize, a: f64, room: u32) -> f64 {
+        let d = &self.disc[k.min(self.sorted)];
+        let top = (room as usize).min(DISC);
+        let mut b = a;
+        for e in &d[1..=top] {
+            b = b.min(a * e.0 + e.1);
+        }
+        if room as usize > DISC {
+            // more than DISC units cost at least the price of DISC units
+            b = b.min(d[DISC].1);
+        }
+        b.max(self.ext(k, a))
+    }
+
+    /// Sorts the tail: the whole item list is then in order.
+    fn expand(&mut self) {
+        let s = self.sorted;
+        self.items[s..].sort_unstable_by(item_order);
+        for it in &mut self.items[s..] {
+            finish(it);
+        }
+        self.sorted = self.items.len();
+        self.tail_ratio = f64::INFINITY;
+        self.build_disc();
+    }
+
+    /// Continuous lower bound over `items[k..]` from survival term `a`.
+    #[inline]
+    fn ext(&self, k: usize, a: f64) -> f64 {
+        ext_bound(
+            a,
+            &self.items[k.min(self.sorted)..self.sorted],
+            self.tail_ratio,
+        )
     }
 
     /// Solves `h_j(λ)` exactly and returns it, leaving the minimising pattern in
     /// `best_pattern()`. When the search needs more than `node_cap` nodes it stops and returns
-    /// the continuous relaxation bound instead (still a lower bound on `h_j`), with the best
-    /// pattern found so far.
+    /// the smallest bound over the subtrees it did not explore and the best value found (still
+    /// a lower bound on `h_j`), with the best pattern found so far.
     pub fn price(&mut self, pb: &Problem, j: usize, lam: &[f64], node_cap: u64) -> f64 {
         self.load(pb, j, lam, 0.0);
         let v = pb.values[j];
@@ -113,9 +260,10 @@ impl Pricer {
         self.node_cap = self.nodes.saturating_add(node_cap);
         self.limit_hit = false;
         self.room = pb.max_shots[j];
+        self.frontier = f64::INFINITY;
         self.min_rec(0, v, 0.0);
         if self.limit_hit {
-            ext_bound(v, &self.items).min(self.best)
+            self.frontier.min(self.best)
         } else {
             self.best
         }
@@ -129,6 +277,7 @@ impl Pricer {
         self.nodes += 1;
         if self.nodes > self.node_cap {
             self.limit_hit = true;
+            self.frontier = self.frontier.min(cost + self.bound(m, a, self.room));
             return;
         }
         let here = cost + a;
@@ -138,8 +287,11 @@ impl Pricer {
             self.best_units.extend_from_slice(&self.stack);
         }
         for k in m..self.items.len() {
-            if cost + ext_bound(a, &self.items[k..]) >= self.best {
+            if cost + self.bound(k, a, self.room) >= self.best {
                 break;
+            }
+            if k >= self.sorted {
+                self.expand();
             }
             let it = self.items[k];
             let mut a2 = a;
@@ -147,7 +299,7 @@ impl Pricer {
             for n in 1..=it.cap.min(self.room) {
                 a2 *= it.keep;
                 c2 += it.lam;
-                if c2 + ext_bound(a2, &self.items[k + 1..]) >= self.best {
+                if c2 + self.bound(k + 1, a2, self.room - n) >= self.best {
                     // more units of k only help if the survival term still dominates
                     if c2 >= self.best {
                         break;
@@ -160,6 +312,8 @@ impl Pricer {
                 self.room += n;
                 self.stack.pop();
                 if self.limit_hit {
+                    // everything not yet explored from this frame uses items k.. only
+                    self.frontier = self.frontier.min(cost + self.bound(k, a, self.room));
                     return;
                 }
             }
@@ -168,7 +322,8 @@ impl Pricer {
 
     /// Enumerates into `patterns`/`units` every pattern of target `j` whose reduced cost
     /// `cost_λ(x) - h` is at most `gap`, where `h = h_j(λ)`. Returns false when more than
-    /// `max_units` unit entries would be stored (the list is then incomplete).
+    /// `max_units` unit entries would be stored, more than `node_budget` nodes visited or the
+    /// deadline passed (the list is then incomplete).
     pub fn enumerate(
         &mut self,
         pb: &Problem,
@@ -176,10 +331,10 @@ impl Pricer {
         lam: &[f64],
         h: f64,
         gap: f64,
-        max_units: usize,
+        (max_units, node_budget): (usize, u64),
     ) -> bool {
         self.load(pb, j, lam, gap.max(0.0));
-        self.node_cap = u64::MAX;
+        self.node_cap = self.nodes.saturating_add(node_budget);
         self.room = pb.max_shots[j];
         self.patterns.clear();
         self.units.clear();
@@ -195,7 +350,11 @@ impl Pricer {
         if self.limit_hit {
             return;
         }
-        if self.nodes.is_multiple_of(1 << 16)
+        if self.nodes > self.node_cap {
+            self.limit_hit = true;
+            return;
+        }
+        if self.nodes.is_multiple_of(1 << 12)
             && self
                 .deadline
                 .is_some_and(|d| std::time::Instant::now() >= d)
@@ -218,8 +377,11 @@ impl Pricer {
             self.units.extend_from_slice(&self.stack);
         }
         for k in m..self.items.len() {
-            if cost + ext_bound(a, &self.items[k..]) > thr {
+            if cost + self.bound(k, a, self.room) > thr {
                 break;
+            }
+            if k >= self.sorted {
+                self.expand();
             }
             let it = self.items[k];
             let mut a2 = a;
@@ -230,7 +392,7 @@ impl Pricer {
                 if c2 > thr {
                     break;
                 }
-                if c2 + ext_bound(a2, &self.items[k + 1..]) > thr {
+                if c2 + self.bound(k + 1, a2, self.room - n) > thr {
                     continue;
                 }
                 self.stack.push((it.w, n));
@@ -333,8 +495,84 @@ mod tests {
                 let b = brute_h(&pb, j, &lam);
                 assert!((h - b).abs() < 1e-9, "λ={lam:?} j={j}: {h} vs {b}");
                 // enumeration with gap 0 contains the minimiser
-                assert!(pr.enumerate(&pb, j, &lam, h, 1e-9, 1000));
+                assert!(pr.enumerate(&pb, j, &lam, h, 1e-9, (1000, u64::MAX)));
                 assert!(!pr.patterns.is_empty());
+            }
+        }
+    }
+
+    /// Best pattern with at most `room` units by exhaustive recursion (reference).
+    fn brute_room(pb: &Problem, j: usize, lam: &[f64], i: usize, room: u32, a: f64, c: f64) -> f64 {
+        if i == pb.n_w {
+            return a + c;
+        }
+        let mut best = brute_room(pb, j, lam, i + 1, room, a, c);
+        let (mut a2, mut c2) = (a, c);
+        for n in 1..=pb.counts[i].min(room) {
+            a2 *= 1.0 - pb.p(i, j);
+            c2 += lam[i];
+            best = best.min(brute_room(pb, j, lam, i + 1, room - n, a2, c2));
+        }
+        best
+    }
+
+    #[test]
+    fn pricing_with_a_long_item_list_matches_brute_force() {
+        // more weapons than the eagerly sorted head, so the lazy tail and both bounds are used
+        let mut seed = 12345u64;
+        let mut rnd = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let nw = 60;
+        let weapons: Vec<String> = (0..nw)
+            .map(|i| format!(r#"{{"id":{i},"count":{}}}"#, 1 + (rnd() * 2.0) as u32))
+            .collect();
+        let p: Vec<String> = (0..nw)
+            .map(|_| {
+                format!(
+                    "[{:.4},{:.4}]",
+                    0.3 + 0.6 * rnd(),
+                    if rnd() < 0.3 { 0.0 } else { rnd() }
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"weapons":[{}],"targets":[{{"id":0,"value":90}},{{"id":1,"value":35}}],"p":[{}]}}"#,
+            weapons.join(","),
+            p.join(",")
+        );
+        let pb = Problem::new(&WtaInstance::from_json(&text).unwrap())
+            .unwrap()
+            .with_max_shots(3);
+        let mut pr = Pricer::default();
+        for scale in [0.0, 0.5, 2.0, 8.0, 20.0] {
+            // near-uniform prices make many patterns nearly tie (the hard case)
+            let lam: Vec<f64> = (0..nw).map(|_| scale * (0.9 + 0.2 * rnd())).collect();
+            for j in 0..2 {
+                let h = pr.price(&pb, j, &lam, u64::MAX);
+                let b = brute_room(&pb, j, &lam, 0, 3, pb.values[j], 0.0);
+                assert!(
+                    (h - b).abs() <= 1e-9 * (1.0 + b),
+                    "scale {scale} j={j}: {h} vs {b}"
+                );
+                let pat = pr.best_pattern().to_vec();
+                let val: f64 = pb.values[j]
+                    * pat
+                        .iter()
+                        .map(|&(w, n)| (1.0 - pb.p(w as usize, j)).powi(n as i32))
+                        .product::<f64>()
+                    + pat
+                        .iter()
+                        .map(|&(w, n)| lam[w as usize] * f64::from(n))
+                        .sum::<f64>();
+                assert!((val - h).abs() <= 1e-9 * (1.0 + h));
+                // the enumeration within a gap holds exactly the patterns a brute force counts
+                assert!(pr.enumerate(&pb, j, &lam, h, 0.5, (1 << 20, u64::MAX)));
+                assert!(pr.patterns.iter().all(|q| q.rc <= 0.5 + 1e-9));
+                assert!(pr.patterns.iter().any(|q| q.rc <= 1e-9));
             }
         }
     }
