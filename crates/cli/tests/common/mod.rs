@@ -72,9 +72,11 @@ pub fn start(data: &Path, args: &[&str]) -> Live {
     let mut base = None;
     let mut creds = Vec::new();
     let mut first_run = false;
+    let mut base_at: Option<Instant> = None;
     while Instant::now() < deadline {
-        let Ok(line) = rx.recv_timeout(Duration::from_millis(500)) else {
-            if base.is_some() && (!first_run || creds.len() == 3) {
+        let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) else {
+            // The credentials follow the URL line at once on a first run.
+            if base_at.is_some_and(|t| t.elapsed() > Duration::from_secs(2)) && !first_run {
                 break;
             }
             continue;
@@ -88,6 +90,7 @@ pub fn start(data: &Path, args: &[&str]) -> Live {
                     .trim_end_matches('/')
                     .to_string(),
             );
+            base_at = Some(Instant::now());
         } else if line.starts_with("First run") {
             first_run = true;
         } else if first_run && line.starts_with("  ") {
@@ -96,7 +99,7 @@ pub fn start(data: &Path, args: &[&str]) -> Live {
                 creds.push((f[0].to_string(), f[1].to_string(), f[2].to_string()));
             }
         }
-        if base.is_some() && (!first_run || creds.len() == 3) {
+        if base.is_some() && first_run && creds.len() == 3 {
             break;
         }
     }
