@@ -51,7 +51,7 @@ fn run(duration_s: f64, dir: &Path) -> Run {
     let mut world = default_world();
     world.scenario.duration_s = duration_s;
     world.engagement.doctrine = Doctrine::None;
-    world.output.truth_period_s = 0.0;
+    world.output.truth_period_s = 5.0;
     world.output.scenario_jsonl = false;
     world.output.sbs = false;
     simulate(&world, dir).unwrap();
@@ -190,6 +190,122 @@ fn default_scenario_through_the_core() {
         a.approved,
         a.orders_after_approval
     );
+    // Identity and class against the truth at the end: each published track is matched to
+    // the nearest live truth object within 1.5 km.
+    let truth = std::fs::read_to_string(base.join("a/truth.jsonl")).unwrap();
+    let rows: Vec<serde_json::Value> = truth
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let t_last = rows
+        .iter()
+        .map(|r| r["t_s"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    let last: Vec<&serde_json::Value> = rows
+        .iter()
+        .filter(|r| r["t_s"].as_f64() == Some(t_last))
+        .collect();
+    let now = a.core.now();
+    let dt = now.seconds_since(tessera_domain::Timestamp(a.core.site().epoch_unix_ns)) - t_last;
+    let mut confusion = std::collections::BTreeMap::<(String, String), usize>::new();
+    let mut class_ok = std::collections::BTreeMap::<String, (usize, usize)>::new();
+    for v in a.core.picture().views(Some(now), false) {
+        let best = last
+            .iter()
+            .map(|r| {
+                let (la, lo) = (
+                    r["lat_deg"].as_f64().unwrap(),
+                    r["lon_deg"].as_f64().unwrap(),
+                );
+                let vel = r["vel"].as_array().unwrap();
+                let dn =
+                    (v.lat_deg - la).to_radians() * 6_371_000.0 - vel[1].as_f64().unwrap() * dt;
+                let de = (v.lon_deg - lo).to_radians() * 6_371_000.0 * la.to_radians().cos()
+                    - vel[0].as_f64().unwrap() * dt;
+                ((dn * dn + de * de).sqrt(), r)
+            })
+            .min_by(|x, y| x.0.total_cmp(&y.0));
+        let Some((d, r)) = best else { continue };
+        if d > 1_500.0 {
+            continue;
+        }
+        let aff = r["affiliation"].as_str().unwrap().to_string();
+        let id = serde_json::to_value(v.identity)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string();
+        *confusion.entry((aff.clone(), id)).or_default() += 1;
+        let truth_class = r["class"].as_str().unwrap();
+        let ours = serde_json::to_value(v.class)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string();
+        let expected = match truth_class {
+            "ballistic" => "ballistic_missile",
+            "cruise" => "cruise_missile",
+            "aircraft" => "fixed_wing",
+            "drone" => "drone",
+            "rocket" => "rocket",
+            _ => "",
+        };
+        let e = class_ok.entry(truth_class.to_string()).or_default();
+        e.1 += 1;
+        if ours == expected {
+            e.0 += 1;
+        }
+    }
+    eprintln!(
+        "identity (truth affiliation, ours): {confusion:#?}\nclass (right, of): {class_ok:#?}"
+    );
+    let share = |aff: &str, ok: &[&str]| {
+        let total: usize = confusion
+            .iter()
+            .filter(|(k, _)| k.0 == aff)
+            .map(|(_, n)| n)
+            .sum();
+        let good: usize = confusion
+            .iter()
+            .filter(|(k, _)| k.0 == aff && ok.contains(&k.1.as_str()))
+            .map(|(_, n)| n)
+            .sum();
+        (good as f64 / total.max(1) as f64, total)
+    };
+    // A civil aircraft without a transponder (about 3 % of the traffic) is rightly unknown.
+    let (neutral, n_neutral) = share("neutral", &["neutral"]);
+    let (neutral_or_unknown, _) = share("neutral", &["neutral", "unknown"]);
+    let (friend, n_friend) = share("friendly", &["friend"]);
+    let (hostile, n_hostile) = share("hostile", &["hostile", "suspect"]);
+    assert!(
+        n_neutral >= 100 && neutral >= 0.9,
+        "neutral {neutral} of {n_neutral}"
+    );
+    assert!(
+        neutral_or_unknown >= 0.99,
+        "neutral or unknown {neutral_or_unknown}"
+    );
+    assert!(
+        n_friend >= 3 && friend >= 0.99,
+        "friend {friend} of {n_friend}"
+    );
+    assert!(
+        n_hostile >= 10 && hostile >= 0.8,
+        "hostile {hostile} of {n_hostile}"
+    );
+    // Nobody cooperative is called hostile.
+    assert!(
+        !confusion
+            .keys()
+            .any(|(aff, id)| aff != "hostile" && id == "hostile"),
+        "{confusion:?}"
+    );
+    let (ok, of) = class_ok.get("aircraft").copied().unwrap_or_default();
+    assert!(
+        ok as f64 >= 0.9 * of as f64,
+        "aircraft classed right {ok} of {of}"
+    );
+
     // Recommendations are stable: most are not replaced by the next plans.
     let recs: Vec<_> = a.core.workflow().records().collect();
     let replaced = recs
