@@ -4,7 +4,8 @@
 //! the operators' decisions. Every input is journaled in `--data-dir`.
 //!
 //! Extra live sources: `--udp ADDR` (or `--udp GROUP@ADDR` for multicast), `--tcp ADDR`,
-//! `--replay FILE` (ASTERIX raw, pcap or pcapng). `--no-sim` runs only those.
+//! `--replay FILE` (ASTERIX raw, pcap or pcapng). `--no-sim` runs only those. The picture out:
+//! `--cat062-udp ADDR`, `--cot-udp ADDR`, `--cot-tcp ADDR` (every second).
 
 use anyhow::{Context, Result, bail};
 use std::net::{Ipv4Addr, SocketAddr};
@@ -37,6 +38,10 @@ pub struct LiveOptions {
     pub exit_after_s: Option<f64>,
     /// Capacity of the sensor-data queue.
     pub queue: usize,
+    /// The picture out: CAT062 by UDP, CoT by UDP, CoT by TCP (a TAK server).
+    pub cat062_udp: Vec<SocketAddr>,
+    pub cot_udp: Vec<SocketAddr>,
+    pub cot_tcp: Vec<SocketAddr>,
 }
 
 fn parse_udp(s: &str, id: u32) -> Result<UdpSource> {
@@ -157,6 +162,30 @@ pub async fn run_live(opts: LiveOptions) -> Result<()> {
                 Err(e) => tracing::error!("replay {}: {e}", f.display()),
             }
         });
+    }
+    use tessera_runtime::outputs::{Output, run_output};
+    let period = std::time::Duration::from_secs(1);
+    for to in &opts.cat062_udp {
+        let out = Output::Cat062Udp {
+            to: *to,
+            sac: 0,
+            sic: 1,
+        };
+        tasks.spawn(run_output(handle.clone(), out, period));
+    }
+    for to in &opts.cot_udp {
+        tasks.spawn(run_output(
+            handle.clone(),
+            Output::CotUdp { to: *to },
+            period,
+        ));
+    }
+    for to in &opts.cot_tcp {
+        tasks.spawn(run_output(
+            handle.clone(),
+            Output::CotTcp { to: *to },
+            period,
+        ));
     }
     if !opts.no_sim {
         let h = handle.clone();

@@ -67,6 +67,15 @@ enum Command {
         /// Logs as JSON lines.
         #[arg(long)]
         log_json: bool,
+        /// Send the picture as ASTERIX CAT062 by UDP to ADDR (unicast or multicast), every second.
+        #[arg(long)]
+        cat062_udp: Vec<std::net::SocketAddr>,
+        /// Send Cursor-on-Target events by UDP to ADDR, every second.
+        #[arg(long)]
+        cot_udp: Vec<std::net::SocketAddr>,
+        /// Send Cursor-on-Target events on a TCP connection to ADDR (a TAK server), every second.
+        #[arg(long)]
+        cot_tcp: Vec<std::net::SocketAddr>,
     },
     /// Replays a journaled run through a fresh core and checks every cycle's digest against
     /// the live one; optionally exports tracks and engagements as CSV.
@@ -326,6 +335,9 @@ fn main() -> Result<()> {
             exit_after_s,
             queue,
             log_json,
+            cat062_udp,
+            cot_udp,
+            cot_tcp,
         } => {
             anyhow::ensure!(
                 speed.is_finite() && speed > 0.0 && speed <= 100.0,
@@ -357,6 +369,9 @@ fn main() -> Result<()> {
                 no_sim,
                 exit_after_s,
                 queue,
+                cat062_udp,
+                cot_udp,
+                cot_tcp,
             }))?;
         }
         Command::Replay {

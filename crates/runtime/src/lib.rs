@@ -11,6 +11,7 @@
 //! - [`clock`]: scenario time on the wall clock, speed and pause.
 //! - [`metrics`]: the Prometheus registry.
 //! - [`ingest`]: UDP (unicast, multicast), TCP and file-replay sources.
+//! - [`outputs`]: the picture out as CAT062 and Cursor-on-Target (UDP, TCP).
 //! - [`sim_source`]: the simulator as a live source and as the fire units.
 
 pub mod clock;
@@ -19,6 +20,7 @@ pub mod ingest;
 pub mod input;
 pub mod journal;
 pub mod metrics;
+pub mod outputs;
 pub mod shell;
 pub mod sim_source;
 pub mod site;

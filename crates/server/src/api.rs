@@ -110,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/picture/at", get(picture_at))
         .route("/api/history/range", get(history_range))
         .route("/api/tracks", get(tracks))
+        .route("/api/tracks.geojson", get(tracks_geojson))
         .route("/api/tracks/{id}", get(track))
         .route("/api/sensors", get(sensors))
         .route("/api/assets", get(assets))
@@ -356,6 +357,38 @@ async fn tracks(
         .filter(|v| f.status.as_ref().is_none_or(|x| text_of(&v.status) == *x))
         .collect();
     Ok(Json(json!(out)))
+}
+
+async fn tracks_geojson(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    caller(&st, &headers, Role::Observer)?;
+    let views = st
+        .handle
+        .query(|c| c.core.picture().views(None, false))
+        .await
+        .map_err(|_| ApiError::unavailable())?;
+    let features: Vec<Value> = views
+        .into_iter()
+        .map(|v| {
+            let coords = json!([v.lon_deg, v.lat_deg, v.alt_m]);
+            let mut props = serde_json::to_value(&v).unwrap_or_default();
+            if let Some(o) = props.as_object_mut() {
+                o.remove("lat_deg");
+                o.remove("lon_deg");
+                o.remove("alt_m");
+            }
+            json!({"type": "Feature", "id": v.id,
+                   "geometry": {"type": "Point", "coordinates": coords},
+                   "properties": props})
+        })
+        .collect();
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/geo+json"),
+        )],
+        json!({"type": "FeatureCollection", "features": features}).to_string(),
+    )
+        .into_response())
 }
 
 async fn track(
