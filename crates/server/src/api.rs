@@ -30,8 +30,11 @@ pub struct AppState {
     pub handle: Handle,
     pub users: Arc<UserStore>,
     /// The latest whole picture served, with when it was made.
-    pub picture_memo: Arc<std::sync::Mutex<Option<(std::time::Instant, Arc<str>)>>>,
+    pub picture_memo: Arc<std::sync::Mutex<Option<Memo>>>,
 }
+
+/// A whole picture (JSON) and when it was made.
+pub type Memo = (std::time::Instant, Arc<str>);
 
 impl AppState {
     pub fn new(handle: Handle, users: Arc<UserStore>) -> Self {
