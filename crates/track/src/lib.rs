@@ -34,7 +34,8 @@ pub use manage::{Deleter, Initiator};
 pub use measure::{AnyModel, MeasurementModel};
 pub use motion::MotionModel;
 pub use tracker::{
-    Scan, ScanReport, SectorScan, SweptSector, TrackRecord, Tracker, TrackerSettings, TrackerStats,
+    MemoryUse, Scan, ScanReport, SectorScan, SweptSector, TrackRecord, Tracker, TrackerSettings,
+    TrackerStats,
 };
 
 pub(crate) fn dur(seconds: f64) -> tessera_domain::Duration {
