@@ -273,6 +273,18 @@ pub trait Updater: Send + Sync {
         *state = self.update(state, model, innovation)?;
         Ok(())
     }
+    /// `update` of `src` into `dst` (whose storage filters may reuse); the same result as
+    /// `update_in_place` on a copy of `src`. On error `dst` should be discarded.
+    fn update_into(
+        &self,
+        src: &Self::State,
+        dst: &mut Self::State,
+        model: &AnyModel,
+        innovation: &Innovation,
+    ) -> Result<(), TrackError> {
+        dst.clone_from(src);
+        self.update_in_place(dst, model, innovation)
+    }
     /// Probabilistic-data-association update: `weights[k]` is the association probability of
     /// `hypotheses[k]`, `miss_weight` the probability that none is from the target.
     fn update_weighted(
@@ -972,6 +984,7 @@ impl<const N: usize> ImmPredictor<N> {
 
     /// Mixes the modes of `state` into `mixed` (one slot per mode) and leaves the predicted
     /// (unnormalised) mode probabilities c_j in `c`.
+    #[inline(always)]
     fn mix(&self, state: &ImmState<N>, dt: f64, mixed: &mut [Gaussian<N>], c: &mut [f64]) {
         let k = self.models.len();
         let mu = &state.probabilities;
@@ -1164,6 +1177,39 @@ impl<const N: usize> Updater for ImmUpdater<N> {
         })
     }
 
+    /// Updates each mode of `src` straight into `dst` (no staging copies; the arithmetic of
+    /// `update_in_place`, bit for bit).
+    fn update_into(
+        &self,
+        src: &ImmState<N>,
+        dst: &mut ImmState<N>,
+        model: &AnyModel,
+        _inn: &Innovation,
+    ) -> Result<(), TrackError> {
+        let k = src.modes.len();
+        if src.probabilities.len() != k {
+            return Err(TrackError::Config(
+                "IMM state has one probability per mode".into(),
+            ));
+        }
+        dst.modes.resize(k, Gaussian::zeros());
+        dst.probabilities.resize(k, 0.0);
+        for (((g, p), out), lw) in src
+            .modes
+            .iter()
+            .zip(&src.probabilities)
+            .zip(dst.modes.iter_mut())
+            .zip(dst.probabilities.iter_mut())
+        {
+            let inn = ekf_innovation(g, model)?;
+            *lw = p.max(1e-300).ln() + inn.log_likelihood();
+            *out = ekf_update(g, &inn)?;
+        }
+        normalise_log_into(&mut dst.probabilities)?;
+        dst.recombine();
+        Ok(())
+    }
+
     fn update_weighted(
         &self,
         predicted: &ImmState<N>,
@@ -1324,6 +1370,44 @@ mod tests {
         s.modes[2].mean[9] = 0.04;
         s.recombine();
         check(&imm3, &s);
+    }
+
+    #[test]
+    fn update_into_is_update_in_place() {
+        let (mean, cov) = prior();
+        let cv = ConstantVelocity {
+            q: 1.0,
+            q_vertical: 1.0,
+        };
+        let ct = CoordinatedTurn {
+            q: 4.0,
+            q_vertical: 1.0,
+            q_omega: 1e-4,
+        };
+        let imm = ImmPredictor::<7>::new(
+            vec![Arc::new(cv), Arc::new(ct)],
+            vec![40.0, 15.0],
+            vec![0.8, 0.2],
+        )
+        .unwrap();
+        let s = imm.predict(&imm.initial_state(&mean, &cov), 1.0).unwrap();
+        let site = tessera_domain::SensorSite::aligned(
+            tessera_domain::SensorId(1),
+            tessera_domain::SensorKind::Radar3d,
+            Vector3::new(-20e3, -30e3, 0.0),
+        );
+        let model = AnyModel::Polar3(crate::measure::Polar3Model {
+            site,
+            z: Vector3::new(33e3, 0.62, 0.25),
+            sigma: Vector3::new(50.0, 0.003, 0.003),
+        });
+        let inn = ImmUpdater.innovate(&s, &model).unwrap();
+        let mut a = s.clone();
+        ImmUpdater.update_in_place(&mut a, &model, &inn).unwrap();
+        let mut b = imm.initial_state(&mean, &cov);
+        ImmUpdater.update_into(&s, &mut b, &model, &inn).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.position(), b.position());
     }
 
     #[test]

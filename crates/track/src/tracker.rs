@@ -630,6 +630,8 @@ pub struct Tracker<P: Predictor, U: Updater<State = P::State>> {
     /// Scan time the local path files index entries for.
     index_now: Timestamp,
     scratch: Vec<P::State>,
+    /// A state whose storage the next prediction or update writes into.
+    spare: Option<P::State>,
     /// Reused buffers of the local path (candidate pairs, index answers, touched tracks).
     buf_cand: Vec<(u32, u32)>,
     buf_near: Vec<u32>,
@@ -729,6 +731,7 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
             index: TrackIndex::default(),
             index_now: Timestamp::default(),
             scratch: Vec::new(),
+            spare: None,
             buf_cand: Vec::new(),
             buf_near: Vec::new(),
             buf_touched: Vec::new(),
@@ -1211,12 +1214,18 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         let pd = self.settings.detection_probability;
         let initiator = self.initiator.as_ref();
 
-        // 1. Predict every track to the scan time.
+        // 1. Predict every track to the scan time (into a spare state swapped in: the same
+        //    numbers as predicting in place, without its staging copies).
         let mut failed: Vec<usize> = Vec::new();
+        let mut spare = self.spare.take();
         for (i, rec) in self.core.tracks.iter_mut().enumerate() {
             let dt = t.seconds_since(rec.time);
-            match self.predictor.predict_in_place(&mut rec.state, dt) {
-                Ok(()) => rec.time = t,
+            let tmp = spare.get_or_insert_with(|| rec.state.clone());
+            match self.predictor.predict_into(&rec.state, tmp, dt) {
+                Ok(()) => {
+                    std::mem::swap(&mut rec.state, tmp);
+                    rec.time = t;
+                }
                 Err(_) => failed.push(i),
             }
             rec.changed = version;
@@ -1332,14 +1341,17 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                     TrackAssociation::Single(k) => {
                         let p = &pairs[*k];
                         hit_llr[i] = p.log_likelihood_ratio;
-                        (
-                            self.updater.update_in_place(
-                                &mut rec.state,
-                                &models[p.measurement],
-                                &p.innovation,
-                            ),
-                            Some(p.measurement),
-                        )
+                        let tmp = spare.get_or_insert_with(|| rec.state.clone());
+                        let r = self.updater.update_into(
+                            &rec.state,
+                            tmp,
+                            &models[p.measurement],
+                            &p.innovation,
+                        );
+                        if r.is_ok() {
+                            std::mem::swap(&mut rec.state, tmp);
+                        }
+                        (r, Some(p.measurement))
                     }
                     TrackAssociation::Weighted { pairs: list, miss } => {
                         let hyps: Vec<(&AnyModel, &Innovation)> = list
@@ -1375,6 +1387,8 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                 }
             }
         }
+
+        self.spare = spare;
 
         // 6. Life bookkeeping, confirmation and deletion.
         let counts_misses = scan.full_scan && scan.sensor.kind != SensorKind::PositionReport;
@@ -2000,8 +2014,13 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                     TrackAssociation::Single(k) => {
                         let p = &pairs[*k];
                         let si = states[*k];
-                        let res = self.updater.update_in_place(
-                            &mut self.scratch[si],
+                        let mut tmp = self
+                            .spare
+                            .take()
+                            .unwrap_or_else(|| self.scratch[si].clone());
+                        let res = self.updater.update_into(
+                            &self.scratch[si],
+                            &mut tmp,
                             &models[p.measurement],
                             &p.innovation,
                         );
@@ -2009,12 +2028,17 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                             Ok(()) => {
                                 self.save(slot);
                                 let rec = &mut self.core.tracks[slot];
-                                std::mem::swap(&mut rec.state, &mut self.scratch[si]);
+                                std::mem::swap(&mut rec.state, &mut tmp);
+                                // The record's old state becomes the spare.
+                                self.spare = Some(tmp);
                                 rec.time = meas[p.measurement].time;
                                 hit_llr[li] = Some(p.log_likelihood_ratio);
                                 report.assignments.push((orig(p.measurement), rec.id));
                             }
-                            Err(_) => self.stats.numerical_failures += 1,
+                            Err(_) => {
+                                self.spare = Some(tmp);
+                                self.stats.numerical_failures += 1;
+                            }
                         }
                     }
                     TrackAssociation::Weighted { pairs: list, miss } => {
