@@ -631,7 +631,7 @@ pub struct Tracker<P: Predictor, U: Updater<State = P::State>> {
     index_now: Timestamp,
     scratch: Vec<P::State>,
     /// A state whose storage the next prediction or update writes into.
-    spare: Option<P::State>,
+    spare: Option<Box<P::State>>,
     /// Reused buffers of the local path (candidate pairs, index answers, touched tracks).
     buf_cand: Vec<(u32, u32)>,
     buf_near: Vec<u32>,
@@ -1220,10 +1220,10 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         let mut spare = self.spare.take();
         for (i, rec) in self.core.tracks.iter_mut().enumerate() {
             let dt = t.seconds_since(rec.time);
-            let tmp = spare.get_or_insert_with(|| rec.state.clone());
+            let tmp = spare.get_or_insert_with(|| Box::new(rec.state.clone()));
             match self.predictor.predict_into(&rec.state, tmp, dt) {
                 Ok(()) => {
-                    std::mem::swap(&mut rec.state, tmp);
+                    std::mem::swap(&mut rec.state, &mut **tmp);
                     rec.time = t;
                 }
                 Err(_) => failed.push(i),
@@ -1341,7 +1341,7 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                     TrackAssociation::Single(k) => {
                         let p = &pairs[*k];
                         hit_llr[i] = p.log_likelihood_ratio;
-                        let tmp = spare.get_or_insert_with(|| rec.state.clone());
+                        let tmp = spare.get_or_insert_with(|| Box::new(rec.state.clone()));
                         let r = self.updater.update_into(
                             &rec.state,
                             tmp,
@@ -1349,7 +1349,7 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                             &p.innovation,
                         );
                         if r.is_ok() {
-                            std::mem::swap(&mut rec.state, tmp);
+                            std::mem::swap(&mut rec.state, &mut **tmp);
                         }
                         (r, Some(p.measurement))
                     }
@@ -2017,7 +2017,7 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                         let mut tmp = self
                             .spare
                             .take()
-                            .unwrap_or_else(|| self.scratch[si].clone());
+                            .unwrap_or_else(|| Box::new(self.scratch[si].clone()));
                         let res = self.updater.update_into(
                             &self.scratch[si],
                             &mut tmp,
@@ -2028,7 +2028,7 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                             Ok(()) => {
                                 self.save(slot);
                                 let rec = &mut self.core.tracks[slot];
-                                std::mem::swap(&mut rec.state, &mut tmp);
+                                std::mem::swap(&mut rec.state, &mut *tmp);
                                 // The record's old state becomes the spare.
                                 self.spare = Some(tmp);
                                 rec.time = meas[p.measurement].time;
