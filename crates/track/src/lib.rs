@@ -24,7 +24,7 @@ pub mod tracker;
 mod error;
 
 pub use associate::{Associator, GnnAssociator, JpdaAssociator};
-pub use config::{AnyTracker, TrackerConfig, build};
+pub use config::{AnyTracker, TrackChanges, TrackerConfig, build};
 pub use error::TrackError;
 pub use filter::{Envelope, Estimate, Predictor, Updater};
 pub use gate::{Gate, MahalanobisGate};
