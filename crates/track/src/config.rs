@@ -214,14 +214,9 @@ impl AnyTracker {
         }
         each!(self, t => of(t.tracks().next()))
     }
-    /// Approximate heap bytes held for tracks: records with their states, the checkpoint
-    /// copies kept for out-of-sequence scans, the track index and scratch space.
-    pub fn track_bytes(&self) -> usize {
-        each!(self, t => t.track_bytes())
-    }
-    /// Approximate heap bytes of the reports kept for out-of-sequence replays.
-    pub fn pending_bytes(&self) -> usize {
-        each!(self, t => t.pending_bytes())
+    /// Approximate heap bytes the tracker holds, by part.
+    pub fn memory(&self) -> crate::tracker::MemoryUse {
+        each!(self, t => t.memory())
     }
 }
 

@@ -61,6 +61,64 @@ pub trait Estimate: Clone + Send + Sync {
     fn heap_bytes(&self) -> usize {
         0
     }
+    /// Appends an exact compact encoding of the state (checkpoints keep it instead of a clone);
+    /// false when the state has none (the default: checkpoints clone it).
+    fn pack(&self, out: &mut Vec<f64>) -> bool {
+        let _ = out;
+        false
+    }
+    /// Rebuilds a state from the front of `data` as `pack` wrote it; also returns how many
+    /// numbers it used.
+    fn unpack(data: &[f64]) -> Option<(Self, usize)>
+    where
+        Self: Sized,
+    {
+        let _ = data;
+        None
+    }
+}
+
+/// Packs a Gaussian: a flag, the mean, and the covariance's upper triangle when it is exactly
+/// symmetric (as `sanitise` leaves it), all of it otherwise — exact either way.
+fn pack_gaussian<const N: usize>(g: &Gaussian<N>, out: &mut Vec<f64>) {
+    let symmetric = is_symmetric(&g.cov);
+    out.push(if symmetric { 0.0 } else { 1.0 });
+    out.extend_from_slice(g.mean.as_slice());
+    if symmetric {
+        for c in 0..N {
+            for r in 0..=c {
+                out.push(g.cov[(r, c)]);
+            }
+        }
+    } else {
+        out.extend_from_slice(g.cov.as_slice());
+    }
+}
+
+fn unpack_gaussian<const N: usize>(data: &[f64]) -> Option<(Gaussian<N>, usize)> {
+    let flag = *data.first()?;
+    let mut g = Gaussian::<N>::zeros();
+    let mean = data.get(1..1 + N)?;
+    g.mean.as_mut_slice().copy_from_slice(mean);
+    let mut k = 1 + N;
+    if flag == 0.0 {
+        let tri = data.get(k..k + N * (N + 1) / 2)?;
+        let mut i = 0;
+        for c in 0..N {
+            for r in 0..=c {
+                g.cov[(r, c)] = tri[i];
+                g.cov[(c, r)] = tri[i];
+                i += 1;
+            }
+        }
+        k += N * (N + 1) / 2;
+    } else {
+        g.cov
+            .as_mut_slice()
+            .copy_from_slice(data.get(k..k + N * N)?);
+        k += N * N;
+    }
+    Some((g, k))
 }
 
 /// Acceleration bound of one Gaussian from its extra components: |v_h|·(|ω| + σ_ω) for a turn
@@ -92,6 +150,13 @@ impl<const N: usize> Estimate for Gaussian<N> {
     fn position_cov(&self) -> Matrix3<f64> {
         Gaussian::position_cov(self)
     }
+    fn pack(&self, out: &mut Vec<f64>) -> bool {
+        pack_gaussian(self, out);
+        true
+    }
+    fn unpack(data: &[f64]) -> Option<(Self, usize)> {
+        unpack_gaussian(data)
+    }
     fn envelope(&self) -> Envelope {
         let c = &self.cov;
         Envelope {
@@ -113,6 +178,17 @@ pub trait Predictor: Send + Sync {
     fn predict_in_place(&self, state: &mut Self::State, dt: f64) -> Result<(), TrackError> {
         *state = self.predict(state, dt)?;
         Ok(())
+    }
+    /// `predict` of `src` into `dst` (whose storage filters may reuse); the same result as
+    /// `predict_in_place` on a copy of `src`. On error `dst` should be discarded.
+    fn predict_into(
+        &self,
+        src: &Self::State,
+        dst: &mut Self::State,
+        dt: f64,
+    ) -> Result<(), TrackError> {
+        dst.clone_from(src);
+        self.predict_in_place(dst, dt)
     }
     /// The state a new track starts from, given a 6-D kinematic prior.
     fn initial_state(&self, mean: &Vector6<f64>, cov: &Matrix6<f64>) -> Self::State;
@@ -196,6 +272,18 @@ pub trait Updater: Send + Sync {
     ) -> Result<(), TrackError> {
         *state = self.update(state, model, innovation)?;
         Ok(())
+    }
+    /// `update` of `src` into `dst` (whose storage filters may reuse); the same result as
+    /// `update_in_place` on a copy of `src`. On error `dst` should be discarded.
+    fn update_into(
+        &self,
+        src: &Self::State,
+        dst: &mut Self::State,
+        model: &AnyModel,
+        innovation: &Innovation,
+    ) -> Result<(), TrackError> {
+        dst.clone_from(src);
+        self.update_in_place(dst, model, innovation)
     }
     /// Probabilistic-data-association update: `weights[k]` is the association probability of
     /// `hypotheses[k]`, `miss_weight` the probability that none is from the target.
@@ -758,6 +846,35 @@ impl<const N: usize> Estimate for ImmState<N> {
         self.modes.capacity() * std::mem::size_of::<Gaussian<N>>()
             + self.probabilities.capacity() * std::mem::size_of::<f64>()
     }
+    fn pack(&self, out: &mut Vec<f64>) -> bool {
+        if self.modes.len() != self.probabilities.len() {
+            return false;
+        }
+        out.push(self.modes.len() as f64);
+        for g in &self.modes {
+            pack_gaussian(g, out);
+        }
+        out.extend_from_slice(&self.probabilities);
+        true
+    }
+    fn unpack(data: &[f64]) -> Option<(Self, usize)> {
+        let k = *data.first()?;
+        if !((1.0..=64.0).contains(&k) && k.fract() == 0.0) {
+            return None;
+        }
+        let k = k as usize;
+        let mut used = 1;
+        let mut modes = Vec::with_capacity(k);
+        for _ in 0..k {
+            let (g, n) = unpack_gaussian::<N>(data.get(used..)?)?;
+            modes.push(g);
+            used += n;
+        }
+        let probabilities = data.get(used..used + k)?.to_vec();
+        used += k;
+        // The position part is recomputed exactly as `recombine` computed it.
+        Some((ImmState::new(modes, probabilities), used))
+    }
     fn envelope(&self) -> Envelope {
         let mut velocity = Vector3::zeros();
         for (g, w) in self.modes.iter().zip(&self.probabilities) {
@@ -867,6 +984,7 @@ impl<const N: usize> ImmPredictor<N> {
 
     /// Mixes the modes of `state` into `mixed` (one slot per mode) and leaves the predicted
     /// (unnormalised) mode probabilities c_j in `c`.
+    #[inline(always)]
     fn mix(&self, state: &ImmState<N>, dt: f64, mixed: &mut [Gaussian<N>], c: &mut [f64]) {
         let k = self.models.len();
         let mu = &state.probabilities;
@@ -914,6 +1032,48 @@ impl<const N: usize> Predictor for ImmPredictor<N> {
         let mut out = state.clone();
         self.predict_in_place(&mut out, dt)?;
         Ok(out)
+    }
+
+    /// Mixes `src` straight into the modes of `dst` and predicts them there: no copy of the
+    /// source and no scratch space (the arithmetic of `predict_in_place`, bit for bit).
+    fn predict_into(
+        &self,
+        src: &ImmState<N>,
+        dst: &mut ImmState<N>,
+        dt: f64,
+    ) -> Result<(), TrackError> {
+        let k = self.models.len();
+        if dt == 0.0 || src.modes.len() != k || src.probabilities.len() != k {
+            dst.clone_from(src);
+            return self.predict_in_place(dst, dt);
+        }
+        dst.modes.resize(k, Gaussian::zeros());
+        dst.probabilities.resize(k, 0.0);
+        let mut c_inline = [0.0; INLINE_MODES];
+        let mut c_heap = Vec::new();
+        let c: &mut [f64] = if k <= INLINE_MODES {
+            &mut c_inline[..k]
+        } else {
+            c_heap.resize(k, 0.0);
+            &mut c_heap
+        };
+        self.mix(src, dt, &mut dst.modes, c);
+        for (g, motion) in dst.modes.iter_mut().zip(&self.models) {
+            g.cov = motion.propagate_covariance(&g.mean, &g.cov, dt);
+            g.mean = motion.propagate(&g.mean, dt);
+            g.sanitise("EKF predict")?;
+        }
+        let total: f64 = c.iter().sum();
+        if !(total.is_finite() && total > 0.0) {
+            return Err(TrackError::NonFinite {
+                context: "IMM mixing",
+            });
+        }
+        for (p, c_j) in dst.probabilities.iter_mut().zip(c.iter()) {
+            *p = c_j / total;
+        }
+        dst.recombine();
+        Ok(())
     }
 
     fn predict_in_place(&self, state: &mut ImmState<N>, dt: f64) -> Result<(), TrackError> {
@@ -1017,6 +1177,39 @@ impl<const N: usize> Updater for ImmUpdater<N> {
         })
     }
 
+    /// Updates each mode of `src` straight into `dst` (no staging copies; the arithmetic of
+    /// `update_in_place`, bit for bit).
+    fn update_into(
+        &self,
+        src: &ImmState<N>,
+        dst: &mut ImmState<N>,
+        model: &AnyModel,
+        _inn: &Innovation,
+    ) -> Result<(), TrackError> {
+        let k = src.modes.len();
+        if src.probabilities.len() != k {
+            return Err(TrackError::Config(
+                "IMM state has one probability per mode".into(),
+            ));
+        }
+        dst.modes.resize(k, Gaussian::zeros());
+        dst.probabilities.resize(k, 0.0);
+        for (((g, p), out), lw) in src
+            .modes
+            .iter()
+            .zip(&src.probabilities)
+            .zip(dst.modes.iter_mut())
+            .zip(dst.probabilities.iter_mut())
+        {
+            let inn = ekf_innovation(g, model)?;
+            *lw = p.max(1e-300).ln() + inn.log_likelihood();
+            *out = ekf_update(g, &inn)?;
+        }
+        normalise_log_into(&mut dst.probabilities)?;
+        dst.recombine();
+        Ok(())
+    }
+
     fn update_weighted(
         &self,
         predicted: &ImmState<N>,
@@ -1087,10 +1280,23 @@ mod tests {
             + p.position_noise_bound(e.velocity.norm(), a).sqrt()
     }
 
-    fn check<P: Predictor>(p: &P, s: &P::State) {
+    fn check<P: Predictor>(p: &P, s: &P::State)
+    where
+        P::State: PartialEq + std::fmt::Debug,
+    {
         let e = s.envelope();
         for dt in [-2.0, -0.3, 0.01, 0.25, 1.0, 4.0, 12.0] {
             let pred = p.predict(s, dt).unwrap();
+            // Packing for checkpoints is exact, symmetric or not.
+            let mut buf = vec![7.0];
+            assert!(pred.pack(&mut buf));
+            let (back, used) = P::State::unpack(&buf[1..]).unwrap();
+            assert_eq!(used, buf.len() - 1);
+            assert_eq!(back, pred);
+            // predict_into (into a state holding something else) is the same bit for bit.
+            let mut into = p.predict(s, 3.3).unwrap();
+            p.predict_into(s, &mut into, dt).unwrap();
+            assert_eq!(into, pred, "predict_into at dt {dt}");
             let lin = e.position + e.velocity * dt;
             let off = (pred.position() - lin).norm();
             assert!(
@@ -1164,6 +1370,66 @@ mod tests {
         s.modes[2].mean[9] = 0.04;
         s.recombine();
         check(&imm3, &s);
+    }
+
+    #[test]
+    fn update_into_is_update_in_place() {
+        let (mean, cov) = prior();
+        let cv = ConstantVelocity {
+            q: 1.0,
+            q_vertical: 1.0,
+        };
+        let ct = CoordinatedTurn {
+            q: 4.0,
+            q_vertical: 1.0,
+            q_omega: 1e-4,
+        };
+        let imm = ImmPredictor::<7>::new(
+            vec![Arc::new(cv), Arc::new(ct)],
+            vec![40.0, 15.0],
+            vec![0.8, 0.2],
+        )
+        .unwrap();
+        let s = imm.predict(&imm.initial_state(&mean, &cov), 1.0).unwrap();
+        let site = tessera_domain::SensorSite::aligned(
+            tessera_domain::SensorId(1),
+            tessera_domain::SensorKind::Radar3d,
+            Vector3::new(-20e3, -30e3, 0.0),
+        );
+        let model = AnyModel::Polar3(crate::measure::Polar3Model {
+            site,
+            z: Vector3::new(33e3, 0.62, 0.25),
+            sigma: Vector3::new(50.0, 0.003, 0.003),
+        });
+        let inn = ImmUpdater.innovate(&s, &model).unwrap();
+        let mut a = s.clone();
+        ImmUpdater.update_in_place(&mut a, &model, &inn).unwrap();
+        let mut b = imm.initial_state(&mean, &cov);
+        ImmUpdater.update_into(&s, &mut b, &model, &inn).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.position(), b.position());
+    }
+
+    #[test]
+    fn packing_is_exact_for_asymmetric_covariances_too() {
+        let (mean, mut cov) = prior();
+        cov[(0, 3)] = 1.0 + 1e-13;
+        cov[(3, 0)] = 1.0;
+        let g = Gaussian::<7>::from_kinematics(&mean, &cov, &[1e-4]);
+        let mut buf = Vec::new();
+        assert!(g.pack(&mut buf));
+        assert_eq!(buf.len(), 1 + 7 + 49);
+        assert_eq!(Gaussian::<7>::unpack(&buf).unwrap().0, g);
+        // Symmetric: mean plus the upper triangle.
+        let s = Gaussian::<7>::from_kinematics(&mean, &prior().1, &[1e-4]);
+        let mut buf = Vec::new();
+        s.pack(&mut buf);
+        assert_eq!(buf.len(), 1 + 7 + 28);
+        assert_eq!(Gaussian::<7>::unpack(&buf).unwrap().0, s);
+        // Truncated or corrupt input is refused, not a panic.
+        assert!(Gaussian::<7>::unpack(&buf[..10]).is_none());
+        assert!(ImmState::<7>::unpack(&[f64::NAN]).is_none());
+        assert!(ImmState::<7>::unpack(&[2.0, 0.0]).is_none());
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub mod tracker;
 mod error;
 
 pub use associate::{Associator, GnnAssociator, JpdaAssociator};
-pub use config::{AnyTracker, TrackerConfig, build};
+pub use config::{AnyTracker, TrackChanges, TrackerConfig, build};
 pub use error::TrackError;
 pub use filter::{Envelope, Estimate, Predictor, Updater};
 pub use gate::{Gate, MahalanobisGate};
@@ -34,7 +34,8 @@ pub use manage::{Deleter, Initiator};
 pub use measure::{AnyModel, MeasurementModel};
 pub use motion::MotionModel;
 pub use tracker::{
-    Scan, ScanReport, SectorScan, SweptSector, TrackRecord, Tracker, TrackerSettings, TrackerStats,
+    MemoryUse, Scan, ScanReport, SectorScan, SweptSector, TrackRecord, Tracker, TrackerSettings,
+    TrackerStats,
 };
 
 pub(crate) fn dur(seconds: f64) -> tessera_domain::Duration {

@@ -193,6 +193,9 @@ pub struct TrackRecord<S> {
     tentative_times: Vec<Timestamp>,
     /// Tracker version at the track's latest change (see [`Tracker::version`]).
     changed: u64,
+    /// Generation of the checkpoint whose undo list holds this track's pre-image (a track is
+    /// copied at its first change after a checkpoint, not when the checkpoint is taken).
+    saved: u64,
 }
 
 impl<S: Estimate> TrackRecord<S> {
@@ -254,6 +257,31 @@ pub struct ScanReport {
     pub assignments: Vec<(usize, TrackId)>,
 }
 
+/// Heap bytes a tracker holds, by part (see [`Tracker::memory`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct MemoryUse {
+    /// Live track records and their states.
+    pub records: usize,
+    /// Checkpoints for out-of-sequence input (packed pre-images of changed tracks).
+    pub checkpoints: usize,
+    /// The local path's track index.
+    pub index: usize,
+    /// Scratch states of the local path (grow with the largest scan, not with tracks).
+    pub scratch: usize,
+    /// Inputs kept for out-of-sequence replays (grow with the report rate times the lag).
+    pub replay_window: usize,
+}
+
+impl MemoryUse {
+    /// Everything that grows with the number of tracks: records, checkpoints and index.
+    pub fn per_track_parts(&self) -> usize {
+        self.records + self.checkpoints + self.index
+    }
+    pub fn total(&self) -> usize {
+        self.per_track_parts() + self.scratch + self.replay_window
+    }
+}
+
 /// Running counters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TrackerStats {
@@ -272,8 +300,8 @@ pub struct TrackerStats {
 
 type Key = (Timestamp, SensorId, u64);
 
-/// Seconds of scan time between two sweeps of the local path over all tracks (coasting-time
-/// deletion, compaction of deleted records).
+/// Seconds of scan time in which the incremental sweep of the local path visits every track
+/// (coasting-time and covariance-growth deletion).
 const SWEEP_INTERVAL_S: f64 = 1.0;
 /// Seconds after its epoch for which the track index is valid before it is rebuilt.
 const INDEX_FORWARD_S: f64 = 1.0;
@@ -298,6 +326,122 @@ struct Core<S> {
     /// Deleted records awaiting compaction.
     dead: usize,
     last_sweep: Option<Timestamp>,
+    /// Where the incremental sweep of the local path continues (by id, so compaction does not
+    /// move it).
+    sweep_cursor: TrackId,
+}
+
+/// A checkpoint: the tracker's scalars when it was taken and, copy-on-write, the pre-image of
+/// every track changed since. Restoring applies the undo lists of it and of all newer
+/// checkpoints (for each track its oldest pre-image wins).
+#[derive(Debug)]
+struct Checkpoint<S> {
+    key: Option<Key>,
+    generation: u64,
+    next_id: u64,
+    latest: Option<Key>,
+    last_sweep: Option<Timestamp>,
+    sweep_cursor: TrackId,
+    undo: Vec<(TrackId, Saved<S>)>,
+    /// Pools the packed pre-images point into.
+    numbers: Vec<f64>,
+    sensors: Vec<SensorId>,
+    times: Vec<Timestamp>,
+}
+
+/// A track's pre-image in a checkpoint.
+#[derive(Debug)]
+enum Saved<S> {
+    /// The track did not exist yet.
+    Absent,
+    /// Fields, with the state (`Estimate::pack`), sensors and tentative times in the pools.
+    Packed(PackedRecord),
+    /// A state type without a packed form.
+    Cloned(Box<TrackRecord<S>>),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PackedRecord {
+    time: Timestamp,
+    status: TrackStatus,
+    life: TrackLife,
+    created: Timestamp,
+    last_update: Timestamp,
+    changed: u64,
+    saved: u64,
+    state: (u32, u32),
+    sensors: (u32, u32),
+    times: (u32, u32),
+}
+
+impl<S: Estimate> Checkpoint<S> {
+    fn pack(&mut self, r: &TrackRecord<S>) -> Saved<S> {
+        let off = self.numbers.len();
+        if !r.state.pack(&mut self.numbers) {
+            self.numbers.truncate(off);
+            return Saved::Cloned(Box::new(r.clone()));
+        }
+        let span = |start: usize, end: usize| (start as u32, (end - start) as u32);
+        let state = span(off, self.numbers.len());
+        let so = self.sensors.len();
+        self.sensors.extend_from_slice(&r.sensors);
+        let to = self.times.len();
+        self.times.extend_from_slice(&r.tentative_times);
+        Saved::Packed(PackedRecord {
+            time: r.time,
+            status: r.status,
+            life: r.life,
+            created: r.created,
+            last_update: r.last_update,
+            changed: r.changed,
+            saved: r.saved,
+            state,
+            sensors: span(so, self.sensors.len()),
+            times: span(to, self.times.len()),
+        })
+    }
+
+    /// The record a pre-image describes (`None`: absent, or a packed state that does not
+    /// unpack, which `pack` never writes).
+    fn unpack(&self, id: TrackId, saved: Saved<S>) -> Option<TrackRecord<S>> {
+        let p = match saved {
+            Saved::Absent => return None,
+            Saved::Cloned(r) => return Some(*r),
+            Saved::Packed(p) => p,
+        };
+        let range = |(o, n): (u32, u32)| o as usize..(o + n) as usize;
+        let (state, _) = S::unpack(self.numbers.get(range(p.state))?)?;
+        Some(TrackRecord {
+            id,
+            state,
+            time: p.time,
+            status: p.status,
+            life: p.life,
+            created: p.created,
+            last_update: p.last_update,
+            sensors: self.sensors.get(range(p.sensors))?.to_vec(),
+            tentative_times: self.times.get(range(p.times))?.to_vec(),
+            changed: p.changed,
+            saved: p.saved,
+        })
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.undo.capacity() * std::mem::size_of::<(TrackId, Saved<S>)>()
+            + self.numbers.capacity() * std::mem::size_of::<f64>()
+            + self.sensors.capacity() * std::mem::size_of::<SensorId>()
+            + self.times.capacity() * std::mem::size_of::<Timestamp>()
+            + self
+                .undo
+                .iter()
+                .map(|(_, s)| match s {
+                    Saved::Cloned(r) => {
+                        std::mem::size_of::<TrackRecord<S>>() + r.state.heap_bytes()
+                    }
+                    _ => 0,
+                })
+                .sum::<usize>()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -315,12 +459,152 @@ impl Input {
     }
 }
 
-/// An input kept for replays: its key, itself (valid measurements only) and, when some were
-/// dropped, the original index of each kept measurement.
+/// An input as kept for replays (valid measurements only): a radar scan whose reports are all
+/// 3D plots of the scan's own sensor keeps only their times and numbers (56 bytes a plot
+/// instead of a `Measurement`'s 216).
+#[derive(Debug, Clone)]
+enum Stored {
+    Full(Input),
+    Polar3 {
+        header: Input,
+        rows: Vec<(Timestamp, [f64; 6])>,
+    },
+    /// ... and all with the same sigmas (32 bytes a plot).
+    Polar3Sigma {
+        header: Input,
+        sigma: [f64; 3],
+        rows: Vec<(Timestamp, [f64; 3])>,
+    },
+}
+
+impl Stored {
+    fn new(input: Input) -> Self {
+        let (sensor, ms) = match &input {
+            Input::Snapshot(s) => (s.sensor, &s.measurements),
+            Input::Sector(s) => (s.sensor, &s.measurements),
+        };
+        // Built at their exact size (a collected `Option<Vec>` grows by doubling).
+        let mut rows: Vec<(Timestamp, [f64; 6])> = Vec::with_capacity(ms.len());
+        let all = ms.iter().all(|m| match m.observation {
+            tessera_domain::Observation::Polar3 {
+                range_m,
+                azimuth_rad,
+                elevation_rad,
+                sigma_range_m,
+                sigma_azimuth_rad,
+                sigma_elevation_rad,
+            } if m.site == sensor => {
+                rows.push((
+                    m.time,
+                    [
+                        range_m,
+                        azimuth_rad,
+                        elevation_rad,
+                        sigma_range_m,
+                        sigma_azimuth_rad,
+                        sigma_elevation_rad,
+                    ],
+                ));
+                true
+            }
+            _ => false,
+        });
+        match all && !rows.is_empty() {
+            true => {
+                let mut header = input;
+                match &mut header {
+                    Input::Snapshot(s) => s.measurements = Vec::new(),
+                    Input::Sector(s) => s.measurements = Vec::new(),
+                }
+                let sig = |r: &[f64; 6]| [r[3], r[4], r[5]];
+                let sigma = sig(&rows[0].1);
+                // Bitwise equality: the shared sigmas must give back exactly these numbers.
+                let same = |a: [f64; 3]| {
+                    a.iter()
+                        .zip(&sigma)
+                        .all(|(x, y)| x.to_bits() == y.to_bits())
+                };
+                if rows.iter().all(|r| same(sig(&r.1))) {
+                    let mut short = Vec::with_capacity(rows.len());
+                    short.extend(rows.iter().map(|(t, v)| (*t, [v[0], v[1], v[2]])));
+                    Stored::Polar3Sigma {
+                        header,
+                        sigma,
+                        rows: short,
+                    }
+                } else {
+                    Stored::Polar3 { header, rows }
+                }
+            }
+            _ => Stored::Full(input),
+        }
+    }
+
+    fn input(&self) -> Input {
+        match self {
+            Stored::Full(i) => i.clone(),
+            Stored::Polar3Sigma {
+                header,
+                sigma,
+                rows,
+            } => {
+                let full: Vec<(Timestamp, [f64; 6])> = rows
+                    .iter()
+                    .map(|(t, v)| (*t, [v[0], v[1], v[2], sigma[0], sigma[1], sigma[2]]))
+                    .collect();
+                Stored::Polar3 {
+                    header: header.clone(),
+                    rows: full,
+                }
+                .input()
+            }
+            Stored::Polar3 { header, rows } => {
+                let mut i = header.clone();
+                let (site, ms) = match &mut i {
+                    Input::Snapshot(s) => (s.sensor, &mut s.measurements),
+                    Input::Sector(s) => (s.sensor, &mut s.measurements),
+                };
+                ms.extend(rows.iter().map(|(time, v)| Measurement {
+                    time: *time,
+                    site,
+                    observation: tessera_domain::Observation::Polar3 {
+                        range_m: v[0],
+                        azimuth_rad: v[1],
+                        elevation_rad: v[2],
+                        sigma_range_m: v[3],
+                        sigma_azimuth_rad: v[4],
+                        sigma_elevation_rad: v[5],
+                    },
+                }));
+                i
+            }
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Stored::Full(Input::Snapshot(s)) => {
+                s.measurements.capacity() * std::mem::size_of::<Measurement>()
+            }
+            Stored::Full(Input::Sector(s)) => {
+                s.measurements.capacity() * std::mem::size_of::<Measurement>()
+            }
+            Stored::Polar3 { rows, .. } => {
+                rows.capacity() * std::mem::size_of::<(Timestamp, [f64; 6])>()
+            }
+            Stored::Polar3Sigma { rows, .. } => {
+                rows.capacity() * std::mem::size_of::<(Timestamp, [f64; 3])>()
+            }
+        }
+    }
+}
+
+/// An input kept for replays: its key, itself and, when some measurements were dropped, the
+/// original index of each kept one.
 #[derive(Debug, Clone)]
 struct Pending {
     key: Key,
-    input: Input,
+    input: Stored,
     kept: Option<Vec<u32>>,
 }
 
@@ -336,13 +620,25 @@ pub struct Tracker<P: Predictor, U: Updater<State = P::State>> {
     settings: TrackerSettings,
     sensors: HashMap<SensorId, SensorSite>,
     core: Core<P::State>,
-    checkpoints: VecDeque<(Option<Key>, Core<P::State>)>,
+    checkpoints: VecDeque<Checkpoint<P::State>>,
+    generations: u64,
     pending: VecDeque<Pending>,
     seq: u64,
     stats: TrackerStats,
     pregate: PreGate,
     index: TrackIndex,
+    /// Scan time the local path files index entries for.
+    index_now: Timestamp,
     scratch: Vec<P::State>,
+    /// A state whose storage the next prediction or update writes into.
+    spare: Option<Box<P::State>>,
+    /// Reused buffers of the local path (candidate pairs, index answers, touched tracks).
+    buf_cand: Vec<(u32, u32)>,
+    buf_near: Vec<u32>,
+    buf_touched: Vec<(u32, Touch, Timestamp)>,
+    /// Per-slot marks that deduplicate index answers without sorting them.
+    seen: Vec<u32>,
+    seen_mark: u32,
     /// Inputs processed so far, replays included; never goes back.
     version: u64,
     removed: VecDeque<(u64, TrackId)>,
@@ -424,14 +720,23 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                 latest: None,
                 dead: 0,
                 last_sweep: None,
+                sweep_cursor: TrackId(0),
             },
             checkpoints: VecDeque::new(),
+            generations: 0,
             pending: VecDeque::new(),
             seq: 0,
             stats: TrackerStats::default(),
             pregate: PreGate::default(),
             index: TrackIndex::default(),
+            index_now: Timestamp::default(),
             scratch: Vec::new(),
+            spare: None,
+            buf_cand: Vec::new(),
+            buf_near: Vec::new(),
+            buf_touched: Vec::new(),
+            seen: Vec::new(),
+            seen_mark: 0,
             version: 0,
             removed: VecDeque::new(),
             removed_floor: 0,
@@ -510,46 +815,35 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         Some(v)
     }
 
-    /// Approximate heap bytes held for tracks: live records, checkpoint copies, the track
-    /// index and scratch states (kept reports of the replay window excluded, see
-    /// `pending_bytes`).
-    pub fn track_bytes(&self) -> usize {
-        let core_bytes = |c: &Core<P::State>| {
-            c.tracks.capacity() * std::mem::size_of::<TrackRecord<P::State>>()
-                + c.tracks
+    /// Approximate heap bytes the tracker holds, by part (sizes and capacities of its
+    /// vectors; allocator overheads not included).
+    pub fn memory(&self) -> MemoryUse {
+        let core = &self.core;
+        MemoryUse {
+            records: core.tracks.capacity() * std::mem::size_of::<TrackRecord<P::State>>()
+                + core
+                    .tracks
                     .iter()
                     .map(|t| {
                         t.state.heap_bytes()
                             + t.sensors.capacity() * std::mem::size_of::<SensorId>()
                             + t.tentative_times.capacity() * std::mem::size_of::<Timestamp>()
                     })
-                    .sum::<usize>()
-        };
-        core_bytes(&self.core)
-            + self
-                .checkpoints
+                    .sum::<usize>(),
+            checkpoints: self.checkpoints.iter().map(|c| c.heap_bytes()).sum(),
+            index: self.index.heap_bytes() + self.seen.capacity() * 4,
+            scratch: self.scratch.capacity() * std::mem::size_of::<P::State>()
+                + self.scratch.iter().map(|s| s.heap_bytes()).sum::<usize>(),
+            replay_window: self
+                .pending
                 .iter()
-                .map(|c| core_bytes(&c.1))
-                .sum::<usize>()
-            + self.index.heap_bytes()
-            + self.scratch.capacity() * std::mem::size_of::<P::State>()
-            + self.scratch.iter().map(|s| s.heap_bytes()).sum::<usize>()
-    }
-
-    /// Approximate heap bytes of the inputs kept for out-of-sequence replays.
-    pub fn pending_bytes(&self) -> usize {
-        self.pending
-            .iter()
-            .map(|p| {
-                let n = match &p.input {
-                    Input::Snapshot(s) => s.measurements.capacity(),
-                    Input::Sector(s) => s.measurements.capacity(),
-                };
-                std::mem::size_of::<Pending>()
-                    + n * std::mem::size_of::<Measurement>()
-                    + p.kept.as_ref().map_or(0, |k| k.capacity() * 4)
-            })
-            .sum()
+                .map(|p| {
+                    std::mem::size_of::<Pending>()
+                        + p.input.heap_bytes()
+                        + p.kept.as_ref().map_or(0, |k| k.capacity() * 4)
+                })
+                .sum(),
+        }
     }
 
     /// Testing aid: with `on`, every sector scan also predicts every live track to every
@@ -631,13 +925,17 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                     });
                 }
                 self.stats.out_of_sequence_applied += 1;
-                self.replay_with(Pending { key, input, kept })?
+                self.replay_with(key, input, kept)?
             }
             _ => {
                 self.maybe_checkpoint(time);
                 let report = self.run(key, &input, kept.as_deref());
                 if self.settings.out_of_sequence_lag_s > 0.0 {
-                    self.pending.push_back(Pending { key, input, kept });
+                    self.pending.push_back(Pending {
+                        key,
+                        input: Stored::new(input),
+                        kept,
+                    });
                 }
                 self.prune();
                 report
@@ -656,44 +954,130 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         }
     }
 
-    fn maybe_checkpoint(&mut self, now: Timestamp) {
+    fn checkpoint_due(&self, now: Timestamp) -> bool {
         if self.settings.out_of_sequence_lag_s == 0.0 {
-            return;
+            return false;
         }
-        let interval = crate::dur(self.settings.out_of_sequence_lag_s * 0.5);
-        let due = match self.checkpoints.back() {
+        // One checkpoint per lag: at most two are kept (the newest before the horizon and the
+        // one filling now), and a late input replays at most two lags of inputs.
+        let interval = crate::dur(self.settings.out_of_sequence_lag_s);
+        match self.checkpoints.back() {
             None => true,
-            Some((Some(k), _)) => now - k.0 >= interval,
+            // Strictly later, so that the checkpoint before it can go at once (see
+            // `maybe_checkpoint`).
+            Some(Checkpoint { key: Some(k), .. }) => now - k.0 > interval,
             // The initial (empty) checkpoint: due an interval after the first input. (Comparing
             // with the latest input, as before, never came due for inputs less than the
             // interval apart, so every input was kept and a late one replayed all history.)
-            Some((None, _)) => self
+            Some(Checkpoint { key: None, .. }) => self
                 .pending
                 .front()
                 .is_some_and(|p| now - p.key.0 >= interval),
-        };
-        if due {
-            self.checkpoints
-                .push_back((self.core.latest, self.core.clone()));
         }
+    }
+
+    /// Takes a checkpoint (O(1): tracks are copied when they first change).
+    fn checkpoint(&mut self) {
+        self.generations += 1;
+        // Size the pools like the last complete checkpoint's (no doubling slack).
+        let (u, n, s, t) = self.checkpoints.back().map_or((0, 0, 0, 0), |c| {
+            (
+                c.undo.len(),
+                c.numbers.len(),
+                c.sensors.len(),
+                c.times.len(),
+            )
+        });
+        let grow = |x: usize| x + x / 16;
+        self.checkpoints.push_back(Checkpoint {
+            key: self.core.latest,
+            generation: self.generations,
+            next_id: self.core.next_id,
+            latest: self.core.latest,
+            last_sweep: self.core.last_sweep,
+            sweep_cursor: self.core.sweep_cursor,
+            undo: Vec::with_capacity(grow(u)),
+            numbers: Vec::with_capacity(grow(n)),
+            sensors: Vec::with_capacity(grow(s)),
+            times: Vec::with_capacity(grow(t)),
+        });
+    }
+
+    fn maybe_checkpoint(&mut self, now: Timestamp) {
+        if self.checkpoint_due(now) {
+            // Inputs after this one are admissible from `now` − lag on: drop what they cannot
+            // need before taking the new checkpoint, so at most two exist at any time.
+            self.prune_for(now);
+            self.checkpoint();
+        }
+    }
+
+    /// Records the pre-image of a track about to change, once per checkpoint.
+    fn save(&mut self, slot: usize) {
+        let Some(c) = self.checkpoints.back_mut() else {
+            return;
+        };
+        let rec = &mut self.core.tracks[slot];
+        if rec.saved != c.generation {
+            let saved = c.pack(rec);
+            c.undo.push((rec.id, saved));
+            rec.saved = c.generation;
+        }
+    }
+
+    /// Returns the tracker to checkpoint `idx` (which stays, emptied, as the newest).
+    fn restore(&mut self, idx: usize) {
+        let mut pre: Vec<(TrackId, Option<TrackRecord<P::State>>)> = Vec::new();
+        // Oldest first: for each id the first (oldest) pre-image wins.
+        for c in self.checkpoints.iter_mut().skip(idx) {
+            let undo = std::mem::take(&mut c.undo);
+            pre.extend(undo.into_iter().map(|(id, s)| (id, c.unpack(id, s))));
+            c.numbers.clear();
+            c.sensors.clear();
+            c.times.clear();
+        }
+        pre.sort_by_key(|e| e.0);
+        pre.dedup_by_key(|e| e.0);
+        let mut tracks: Vec<TrackRecord<P::State>> = std::mem::take(&mut self.core.tracks)
+            .into_iter()
+            .filter(|r| pre.binary_search_by_key(&r.id, |e| e.0).is_err())
+            .collect();
+        tracks.extend(pre.into_iter().filter_map(|e| e.1));
+        tracks.retain(|r| r.status != TrackStatus::Deleted);
+        tracks.sort_by_key(|r| r.id);
+        let c = &self.checkpoints[idx];
+        self.core = Core {
+            tracks,
+            next_id: c.next_id,
+            latest: c.latest,
+            dead: 0,
+            last_sweep: c.last_sweep,
+            sweep_cursor: c.sweep_cursor,
+        };
+        self.checkpoints.truncate(idx + 1);
+        self.index.valid = false;
     }
 
     /// Drops checkpoints and pending scans no admissible late scan can need.
     fn prune(&mut self) {
-        let Some(latest) = self.core.latest else {
-            return;
-        };
-        let horizon = latest.0 - crate::dur(self.settings.out_of_sequence_lag_s);
+        if let Some(latest) = self.core.latest {
+            self.prune_for(latest.0);
+        }
+    }
+
+    /// `prune` for inputs admissible from `latest` − lag on.
+    fn prune_for(&mut self, latest: Timestamp) {
+        let horizon = latest - crate::dur(self.settings.out_of_sequence_lag_s);
         // Keep the newest checkpoint covering strictly before the horizon, and all after it.
         while self.checkpoints.len() >= 2 {
-            let second = self.checkpoints[1].0;
+            let second = self.checkpoints[1].key;
             if second.is_some_and(|k| k.0 < horizon) {
                 self.checkpoints.pop_front();
             } else {
                 break;
             }
         }
-        let floor = self.checkpoints.front().and_then(|c| c.0);
+        let floor = self.checkpoints.front().and_then(|c| c.key);
         if let Some(floor) = floor {
             while self.pending.front().is_some_and(|p| p.key <= floor) {
                 self.pending.pop_front();
@@ -712,22 +1096,29 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
 
     /// Restores the newest checkpoint before the late input, then replays every later input
     /// with the late one inserted in order.
-    fn replay_with(&mut self, late: Pending) -> Result<ScanReport, TrackError> {
-        let key = late.key;
+    fn replay_with(
+        &mut self,
+        key: Key,
+        input: Input,
+        kept_indices: Option<Vec<u32>>,
+    ) -> Result<ScanReport, TrackError> {
         let idx = self
             .checkpoints
             .iter()
-            .rposition(|(k, _)| k.is_none_or(|k| k < key))
+            .rposition(|c| c.key.is_none_or(|k| k < key))
             .ok_or(TrackError::TooOld {
-                time: late.input.time(),
-                latest: self.core.latest.map_or(late.input.time(), |k| k.0),
+                time: input.time(),
+                latest: self.core.latest.map_or(input.time(), |k| k.0),
             })?;
+        let late = Pending {
+            key,
+            input: Stored::new(input),
+            kept: kept_indices,
+        };
         let before: Vec<(TrackId, bool)> =
             self.tracks().map(|t| (t.id, t.is_confirmed())).collect();
-        let from = self.checkpoints[idx].0;
-        self.core = self.checkpoints[idx].1.clone();
-        self.index.valid = false;
-        self.checkpoints.truncate(idx + 1);
+        let from = self.checkpoints[idx].key;
+        self.restore(idx);
         let mut later: Vec<Pending> = Vec::new();
         let mut kept = VecDeque::new();
         for p in self.pending.drain(..) {
@@ -746,15 +1137,9 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         let mut history: Vec<HistoryState> = Vec::new();
         for p in later {
             let k = p.key;
-            if self.checkpoints.back().is_some_and(|(ck, _)| {
-                ck.is_some_and(|ck| {
-                    k.0 - ck.0 >= crate::dur(self.settings.out_of_sequence_lag_s * 0.5)
-                })
-            }) {
-                self.checkpoints
-                    .push_back((self.core.latest, self.core.clone()));
-            }
-            let mut r = self.run(k, &p.input, p.kept.as_deref());
+            self.maybe_checkpoint(k.0);
+            let input = p.input.input();
+            let mut r = self.run(k, &input, p.kept.as_deref());
             deleted.append(&mut r.deleted);
             history.append(&mut r.history);
             if k == key {
@@ -818,6 +1203,10 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
     fn process_in_order(&mut self, key: Key, scan: &Scan, kept: Option<&[u32]>) -> ScanReport {
         self.compact();
         self.index.valid = false;
+        // Every track is predicted, so every track changes.
+        for slot in 0..self.core.tracks.len() {
+            self.save(slot);
+        }
         let version = self.version;
         let orig = |j: usize| kept.map_or(j, |k| k[j] as usize);
         let mut report = ScanReport::default();
@@ -825,12 +1214,18 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         let pd = self.settings.detection_probability;
         let initiator = self.initiator.as_ref();
 
-        // 1. Predict every track to the scan time.
+        // 1. Predict every track to the scan time (into a spare state swapped in: the same
+        //    numbers as predicting in place, without its staging copies).
         let mut failed: Vec<usize> = Vec::new();
+        let mut spare = self.spare.take();
         for (i, rec) in self.core.tracks.iter_mut().enumerate() {
             let dt = t.seconds_since(rec.time);
-            match self.predictor.predict_in_place(&mut rec.state, dt) {
-                Ok(()) => rec.time = t,
+            let tmp = spare.get_or_insert_with(|| Box::new(rec.state.clone()));
+            match self.predictor.predict_into(&rec.state, tmp, dt) {
+                Ok(()) => {
+                    std::mem::swap(&mut rec.state, &mut **tmp);
+                    rec.time = t;
+                }
                 Err(_) => failed.push(i),
             }
             rec.changed = version;
@@ -946,14 +1341,17 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                     TrackAssociation::Single(k) => {
                         let p = &pairs[*k];
                         hit_llr[i] = p.log_likelihood_ratio;
-                        (
-                            self.updater.update_in_place(
-                                &mut rec.state,
-                                &models[p.measurement],
-                                &p.innovation,
-                            ),
-                            Some(p.measurement),
-                        )
+                        let tmp = spare.get_or_insert_with(|| Box::new(rec.state.clone()));
+                        let r = self.updater.update_into(
+                            &rec.state,
+                            tmp,
+                            &models[p.measurement],
+                            &p.innovation,
+                        );
+                        if r.is_ok() {
+                            std::mem::swap(&mut rec.state, &mut **tmp);
+                        }
+                        (r, Some(p.measurement))
                     }
                     TrackAssociation::Weighted { pairs: list, miss } => {
                         let hyps: Vec<(&AnyModel, &Innovation)> = list
@@ -989,6 +1387,8 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                 }
             }
         }
+
+        self.spare = spare;
 
         // 6. Life bookkeeping, confirmation and deletion.
         let counts_misses = scan.full_scan && scan.sensor.kind != SensorKind::PositionReport;
@@ -1078,6 +1478,11 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         let state = self.predictor.initial_state(&mean, &cov);
         let id = TrackId(self.core.next_id);
         self.core.next_id += 1;
+        // Grow by an eighth, not by doubling: records are the biggest part of the picture.
+        let tracks = &mut self.core.tracks;
+        if tracks.len() == tracks.capacity() {
+            tracks.reserve_exact(tracks.len() / 8 + 16);
+        }
         self.core.tracks.push(TrackRecord {
             id,
             state,
@@ -1097,7 +1502,14 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
             sensors: vec![sensor],
             tentative_times: vec![t],
             changed: self.version,
+            saved: 0,
         });
+        if let Some(c) = self.checkpoints.back_mut() {
+            c.undo.push((id, Saved::Absent));
+            if let Some(r) = self.core.tracks.last_mut() {
+                r.saved = c.generation;
+            }
+        }
         self.stats.tracks_initiated += 1;
         id
     }
@@ -1109,11 +1521,10 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         sigma_bound(&self.predictor, env, dt)
     }
 
-    /// Radius of the disc under which the index files a track (module `index`).
-    fn index_radius(&self, env: &Envelope, time: Timestamp) -> f64 {
+    /// Radius of the disc under which the index files a track for `epoch` (module `index`).
+    fn index_radius(&self, env: &Envelope, time: Timestamp, epoch: Timestamp) -> f64 {
         let sg = self.gate.threshold(3).sqrt();
         let speed = env.velocity.norm();
-        let epoch = self.index.epoch;
         [-self.index.back_s, self.index.fwd_s]
             .iter()
             .map(|&off| {
@@ -1125,6 +1536,7 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
             .fold(0.0, f64::max)
     }
 
+    /// Files (or re-files) one track for the current scan time.
     fn index_track(&mut self, slot: usize) {
         let rec = &self.core.tracks[slot];
         if rec.status == TrackStatus::Deleted {
@@ -1132,17 +1544,28 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
             return;
         }
         let env = rec.state.envelope();
-        let rho = self.index_radius(&env, rec.time);
-        self.index.insert(slot as u32, env, rec.time, rho);
+        let rho = self.index_radius(&env, rec.time, self.index_now);
+        self.index
+            .insert(slot as u32, env, rec.time, rho, self.index_now);
     }
 
-    /// Rebuilds the index for an epoch at `t` if it is invalid or does not cover the window.
+    /// Makes the index valid for queries at `t` and up to `max_sector_window_s` before: files
+    /// again the tracks whose interval ran out, or rebuilds it when it is invalid (after a
+    /// snapshot scan or a replay) or its cells were sized for a very different number of
+    /// tracks.
     fn ensure_index(&mut self, t: Timestamp) {
-        let back = self.settings.max_sector_window_s;
-        let earliest = t - crate::dur(back);
-        if self.index.covers(earliest, t) {
+        self.index_now = t;
+        let live = self.live_tracks();
+        let built = self.index.built_for.max(64);
+        if self.index.valid && live <= 4 * built && 4 * live >= built {
+            let mut expired = Vec::new();
+            self.index.expired(t, &mut expired);
+            for slot in expired {
+                self.index_track(slot as usize);
+            }
             return;
         }
+        let back = self.settings.max_sector_window_s;
         let envs: Vec<Option<Envelope>> = self
             .core
             .tracks
@@ -1150,13 +1573,12 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
             .map(|r| (r.status != TrackStatus::Deleted).then(|| r.state.envelope()))
             .collect();
         self.index
-            .reset(t, back, INDEX_FORWARD_S, 1e4, self.core.tracks.len());
+            .reset(back, INDEX_FORWARD_S, 1e4, self.core.tracks.len());
         let mut radii: Vec<f64> = Vec::with_capacity(envs.len());
         let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
         for (r, e) in self.core.tracks.iter().zip(&envs) {
             if let Some(e) = e {
-                let rho = self.index_radius(e, r.time);
-                radii.push(rho);
+                radii.push(self.index_radius(e, r.time, t));
                 lo = [lo[0].min(e.position.x), lo[1].min(e.position.y)];
                 hi = [hi[0].max(e.position.x), hi[1].max(e.position.y)];
             }
@@ -1174,51 +1596,107 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
             if cell.is_finite() { cell } else { 1e4 }
         };
         self.index
-            .reset(t, back, INDEX_FORWARD_S, cell, self.core.tracks.len());
+            .reset(back, INDEX_FORWARD_S, cell, self.core.tracks.len());
+        self.index.built_for = live;
         for (slot, e) in envs.into_iter().enumerate() {
             if let Some(e) = e {
                 let time = self.core.tracks[slot].time;
-                let rho = self.index_radius(&e, time);
-                self.index.insert(slot as u32, e, time, rho);
+                let rho = self.index_radius(&e, time, t);
+                self.index.insert(slot as u32, e, time, rho, t);
             }
         }
     }
 
-    /// Once a second of scan time: deletes tracks that coasted too long or whose (bounded)
-    /// covariance grew too much, drops tentative tracks nothing updated for as long, and
-    /// compacts deleted records away.
+    /// Removes deleted records on the local path, moving the index entries with their tracks
+    /// instead of rebuilding the index.
+    fn compact_local(&mut self) {
+        if self.core.dead == 0 {
+            return;
+        }
+        let mut map = Vec::with_capacity(self.core.tracks.len());
+        let mut next = 0u32;
+        for r in &self.core.tracks {
+            if r.status == TrackStatus::Deleted {
+                map.push(u32::MAX);
+            } else {
+                map.push(next);
+                next += 1;
+            }
+        }
+        self.core
+            .tracks
+            .retain(|t| t.status != TrackStatus::Deleted);
+        let n = self.core.tracks.len();
+        if self.core.tracks.capacity() > n + n / 4 + 64 {
+            self.core.tracks.shrink_to(n + n / 8 + 16);
+        }
+        self.core.dead = 0;
+        if self.index.valid {
+            self.index.remap(&map);
+        }
+    }
+
+    /// The incremental sweep of the local path: every track once per `SWEEP_INTERVAL_S` of
+    /// scan time, a share of them per scan (in id order from a cursor). Deletes tracks that
+    /// coasted too long or whose (bounded) covariance grew too much, and drops tentative
+    /// tracks nothing updated for as long.
     fn sweep(&mut self, t: Timestamp, report: &mut ScanReport) {
+        let Some(last) = self.core.last_sweep else {
+            self.core.last_sweep = Some(t);
+            return;
+        };
+        let elapsed = t.seconds_since(last);
+        if elapsed <= 0.0 {
+            return;
+        }
+        self.core.last_sweep = Some(t);
+        let live = self.live_tracks();
+        let quota = ((live as f64 * elapsed / SWEEP_INTERVAL_S).ceil() as usize).min(live);
+        let n = self.core.tracks.len();
+        let cursor = self.core.sweep_cursor;
+        let mut slot = self.core.tracks.partition_point(|r| r.id < cursor);
+        let (mut done, mut visited) = (0, 0);
         let mut removed_confirmed = Vec::new();
-        for slot in 0..self.core.tracks.len() {
+        while done < quota && visited < n {
+            if slot >= n {
+                slot = 0;
+            }
+            visited += 1;
             let rec = &self.core.tracks[slot];
+            slot += 1;
             if rec.status == TrackStatus::Deleted {
                 continue;
             }
+            done += 1;
             let env = rec.state.envelope();
             let sb = self.sigma_bound(&env, t.seconds_since(rec.time));
             let cov = Matrix3::identity() * (sb * sb / 3.0);
-            let rec = &mut self.core.tracks[slot];
-            rec.life.since_update_s = t.seconds_since(rec.last_update);
-            let reason = match self.deleter.should_delete(&rec.life, &cov) {
+            let mut life = rec.life;
+            life.since_update_s = t.seconds_since(rec.last_update);
+            let reason = match self.deleter.should_delete(&life, &cov) {
                 Some(r) if rec.is_confirmed() => Some(r),
                 Some(DeleteReason::MissedUpdates) | None => None,
                 Some(_) => Some(DeleteReason::TentativeDropped),
             };
             if let Some(reason) = reason {
+                self.save(slot - 1);
+                let rec = &mut self.core.tracks[slot - 1];
                 if rec.is_confirmed() {
                     removed_confirmed.push(rec.id);
                     self.stats.tracks_deleted += 1;
                 }
                 report.deleted.push((rec.id, reason));
+                rec.life = life;
                 rec.status = TrackStatus::Deleted;
                 rec.changed = self.version;
                 self.core.dead += 1;
+                self.index.remove((slot - 1) as u32);
             }
         }
+        self.core.sweep_cursor = self.core.tracks.get(slot).map_or(TrackId(0), |r| r.id);
         for id in removed_confirmed {
             self.log_removal(id);
         }
-        self.compact();
     }
 
     /// When the beam crossed a track inside the swept coverage, if it did, and how long the
@@ -1285,14 +1763,11 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         let t_scan = scan.time;
         let pd = self.settings.detection_probability;
 
-        // 0. Sweep once a second, and an index valid for this scan's window.
-        if self
-            .core
-            .last_sweep
-            .is_none_or(|s| t_scan.seconds_since(s) >= SWEEP_INTERVAL_S)
-        {
-            self.sweep(t_scan, &mut report);
-            self.core.last_sweep = Some(t_scan);
+        // 0. The incremental sweep, compaction of deleted records now and then, and an index
+        //    valid for this scan's window.
+        self.sweep(t_scan, &mut report);
+        if self.core.dead >= 256.max(self.live_tracks() / 8) {
+            self.compact_local();
         }
         self.ensure_index(t_scan);
 
@@ -1320,8 +1795,9 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         let g_max = self.gate.threshold(3);
 
         // 2. Candidate (track slot, report) pairs from the index and each track's envelope.
-        let mut cand: Vec<(u32, u32)> = Vec::new();
-        let mut near: Vec<u32> = Vec::new();
+        let mut cand = std::mem::take(&mut self.buf_cand);
+        let mut near = std::mem::take(&mut self.buf_near);
+        cand.clear();
         for j in 0..n_meas {
             let (p_j, r_j, var_j) = converted[j];
             let tau = meas[j].time;
@@ -1381,6 +1857,7 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
             let rec = &self.core.tracks[slot as usize];
             let confirmed = rec.is_confirmed();
             let (c0, t0) = (confirmed_pairs.len(), tentative_pairs.len());
+            let s0 = n_scratch;
             times.clear();
             let mut ok = true;
             for &(_, j) in &cand[k..end] {
@@ -1393,12 +1870,14 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                         n_scratch += 1;
                         if si == self.scratch.len() {
                             self.scratch.push(rec.state.clone());
-                        } else {
-                            self.scratch[si].clone_from(&rec.state);
                         }
                         if self
                             .predictor
-                            .predict_in_place(&mut self.scratch[si], tau.seconds_since(rec.time))
+                            .predict_into(
+                                &rec.state,
+                                &mut self.scratch[si],
+                                tau.seconds_since(rec.time),
+                            )
                             .is_err()
                         {
                             ok = false;
@@ -1431,11 +1910,37 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
             }
             if ok {
                 local.push(slot);
+                // Keep only the predictions some gated pair uses (most candidates fail the
+                // exact gate): scratch grows with gated pairs, not with candidates.
+                let mut next = s0;
+                for old in s0..n_scratch {
+                    let used = confirmed_state[c0..]
+                        .iter()
+                        .chain(&tentative_state[t0..])
+                        .any(|&x| x == old);
+                    if !used {
+                        continue;
+                    }
+                    if old != next {
+                        self.scratch.swap(old, next);
+                        for x in confirmed_state[c0..]
+                            .iter_mut()
+                            .chain(tentative_state[t0..].iter_mut())
+                        {
+                            if *x == old {
+                                *x = next;
+                            }
+                        }
+                    }
+                    next += 1;
+                }
+                n_scratch = next;
             } else {
                 confirmed_pairs.truncate(c0);
                 confirmed_state.truncate(c0);
                 tentative_pairs.truncate(t0);
                 tentative_state.truncate(t0);
+                n_scratch = s0;
                 failed.push(slot);
             }
             k = end;
@@ -1509,20 +2014,31 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                     TrackAssociation::Single(k) => {
                         let p = &pairs[*k];
                         let si = states[*k];
-                        let res = self.updater.update_in_place(
-                            &mut self.scratch[si],
+                        let mut tmp = self
+                            .spare
+                            .take()
+                            .unwrap_or_else(|| Box::new(self.scratch[si].clone()));
+                        let res = self.updater.update_into(
+                            &self.scratch[si],
+                            &mut tmp,
                             &models[p.measurement],
                             &p.innovation,
                         );
                         match res {
                             Ok(()) => {
+                                self.save(slot);
                                 let rec = &mut self.core.tracks[slot];
-                                std::mem::swap(&mut rec.state, &mut self.scratch[si]);
+                                std::mem::swap(&mut rec.state, &mut *tmp);
+                                // The record's old state becomes the spare.
+                                self.spare = Some(tmp);
                                 rec.time = meas[p.measurement].time;
                                 hit_llr[li] = Some(p.log_likelihood_ratio);
                                 report.assignments.push((orig(p.measurement), rec.id));
                             }
-                            Err(_) => self.stats.numerical_failures += 1,
+                            Err(_) => {
+                                self.spare = Some(tmp);
+                                self.stats.numerical_failures += 1;
+                            }
                         }
                     }
                     TrackAssociation::Weighted { pairs: list, miss } => {
@@ -1569,6 +2085,7 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                         };
                         match res {
                             Ok(state) => {
+                                self.save(slot);
                                 let rec = &mut self.core.tracks[slot];
                                 rec.state = state;
                                 rec.time = meas[pairs[kb].measurement].time;
@@ -1591,7 +2108,8 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         }
 
         // 6. Misses: tracks the beam crossed inside the coverage without a report of theirs.
-        let mut touched: Vec<(u32, Touch, Timestamp)> = Vec::new();
+        let mut touched = std::mem::take(&mut self.buf_touched);
+        touched.clear();
         for (li, h) in hit_llr.iter().enumerate() {
             if let Some(llr) = h {
                 let slot = local[li];
@@ -1611,9 +2129,18 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
                 (cov.min_range_m, cov.max_range_m),
                 &mut near,
             );
-            near.sort_unstable();
-            near.dedup();
+            self.seen_mark = self.seen_mark.wrapping_add(1);
+            if self.seen_mark == 0 {
+                self.seen.iter_mut().for_each(|m| *m = 0);
+                self.seen_mark = 1;
+            }
+            self.seen.resize(self.core.tracks.len(), 0);
             for &s in &near {
+                let mark = &mut self.seen[s as usize];
+                if *mark == self.seen_mark {
+                    continue;
+                }
+                *mark = self.seen_mark;
                 let updated = local
                     .binary_search(&s)
                     .is_ok_and(|li| hit_llr[li].is_some());
@@ -1637,6 +2164,7 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         let d0 = report.deleted.len();
         let mut removed_confirmed = Vec::new();
         for &slot in &failed {
+            self.save(slot as usize);
             let rec = &mut self.core.tracks[slot as usize];
             self.stats.numerical_failures += 1;
             report
@@ -1649,6 +2177,9 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
             rec.changed = version;
             self.core.dead += 1;
             self.index.remove(slot);
+        }
+        for &(slot, _, _) in &touched {
+            self.save(slot as usize);
         }
         let ctx = LifeCtx {
             predictor: &self.predictor,
@@ -1715,6 +2246,9 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
             report.assignments.push((orig(j), id));
             report.initiated += 1;
         }
+        self.buf_cand = cand;
+        self.buf_near = near;
+        self.buf_touched = touched;
         report.assignments.sort_unstable();
         self.core.latest = Some(key);
         report
@@ -1765,6 +2299,8 @@ fn life_step<P: Predictor>(
             rec.life.score += llr;
             rec.last_update = t;
             if !rec.sensors.contains(&sensor) {
+                // Grown one at a time: a track of 20 radars holds 20 ids, not 32.
+                rec.sensors.reserve_exact(1);
                 rec.sensors.push(sensor);
             }
             report.updated += 1;

@@ -630,38 +630,42 @@ fn sector_path_is_deterministic_and_exact_under_late_delivery() {
     same_tracks(&a.tracker, &b.tracker);
     assert_eq!(a.assignments, b.assignments);
 
-    // Deliver every 7th scan after the six that follow it (about 0.5 s late, inside the 2 s
-    // lag).
-    let mut order: Vec<usize> = (0..deliveries.len()).collect();
-    let mut k = 3;
-    while k + 6 < order.len() {
-        order[k..=k + 6].rotate_left(1);
-        k += 7;
-    }
-    let mut tr = tracker(&cfg, &w);
-    let mut late_checked = 0;
-    let mut newest = (Timestamp::default(), SensorId(0));
-    for &i in &order {
-        let scan = deliveries[i].scan.clone();
-        let key = (scan.time, scan.sensor.id);
-        let late = key < newest;
-        newest = newest.max(key);
-        let r = tr.process_sector(scan).expect("within the lag");
-        if late {
-            // The report describes the late scan itself, as in-order processing saw it.
-            let want: Vec<(usize, TrackId)> = a
-                .assignments
-                .iter()
-                .filter(|x| x.0 == i)
-                .map(|x| (x.1, x.2))
-                .collect();
-            assert_eq!(r.assignments, want, "late delivery {i}");
-            late_checked += 1;
+    // Deliver every 7th scan after the six that follow it (about 0.5 s late), and every 29th
+    // after the twenty that follow it (about 1.4 s late; the lag is 2 s), so replays restore
+    // older checkpoints through several undo lists, across deletions and compactions.
+    for (every, by) in [(7, 6), (29, 20)] {
+        let mut order: Vec<usize> = (0..deliveries.len()).collect();
+        let mut k = 3;
+        while k + by < order.len() {
+            order[k..=k + by].rotate_left(1);
+            k += every;
         }
+        let mut tr = tracker(&cfg, &w);
+        let mut late_checked = 0;
+        let mut newest = (Timestamp::default(), SensorId(0));
+        for &i in &order {
+            let scan = deliveries[i].scan.clone();
+            let key = (scan.time, scan.sensor.id);
+            let late = key < newest;
+            newest = newest.max(key);
+            let r = tr.process_sector(scan).expect("within the lag");
+            if late {
+                // The report describes the late scan itself, as in-order processing saw it.
+                let want: Vec<(usize, TrackId)> = a
+                    .assignments
+                    .iter()
+                    .filter(|x| x.0 == i)
+                    .map(|x| (x.1, x.2))
+                    .collect();
+                assert_eq!(r.assignments, want, "late delivery {i}");
+                late_checked += 1;
+            }
+        }
+        assert!(late_checked > 50, "{late_checked}");
+        assert!(tr.stats().out_of_sequence_applied as usize >= late_checked);
+        assert!(tr.stats().tracks_deleted > 5);
+        same_tracks(&a.tracker, &tr);
     }
-    assert!(late_checked > 100, "{late_checked}");
-    assert!(tr.stats().out_of_sequence_applied as usize >= late_checked);
-    same_tracks(&a.tracker, &tr);
 }
 
 #[test]
