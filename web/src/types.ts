@@ -183,7 +183,8 @@ export interface Delta {
   engagements?: Engagement[];
   launchers?: Launcher[];
   stats?: Stats;
-  /** Not in the contract's delta example; taken when the server sends them. */
+  /** Every sensor, in the deltas that end a core cycle; empty (or absent) in the others. */
+  sensors?: Sensor[];
   speed?: number;
   paused?: boolean;
 }
