@@ -12,8 +12,12 @@ const events = Array.isArray(raw) ? raw : raw.traceEvents;
 const names = new Map();
 for (const e of events) if (e.ph === 'M' && e.name === 'thread_name') names.set(`${e.pid}/${e.tid}`, e.args.name);
 const xs = events.filter((e) => e.ph === 'X' && typeof e.dur === 'number');
-const t0 = Math.min(...xs.map((e) => e.ts));
-const t1 = Math.max(...xs.map((e) => e.ts + e.dur));
+let t0 = Infinity;
+let t1 = -Infinity;
+for (const e of xs) {
+  t0 = Math.min(t0, e.ts);
+  t1 = Math.max(t1, e.ts + e.dur);
+}
 const span = (t1 - t0) / 1e6;
 const byThread = new Map();
 for (const e of xs) {
