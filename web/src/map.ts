@@ -396,7 +396,7 @@ export class MapView {
     }
     for (const e of this.activeEngagements(p)) {
       const i = e.intercept!;
-      const tgo = i.t_s - p.t_s;
+      const tgo = typeof i.t_s === 'number' ? i.t_s - p.t_s : 0;
       const color = e.status === 'recommended' ? '#ffb020' : e.status === 'approved' ? '#7dff7d' : '#ff6060';
       add(e.id === this.focusEngagement ? 200 : 60, i.lon_deg, i.lat_deg, 8, -6, [`E${e.id}${tgo > 0 ? ` T-${Math.round(tgo)}s` : ''}`], color, '10px');
     }

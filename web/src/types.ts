@@ -133,7 +133,8 @@ export interface Engagement {
   updated_t_s: number;
   earliest_launch_t_s: number;
   latest_launch_t_s: number;
-  intercept: { lat_deg: number; lon_deg: number; alt_m: number; t_s: number } | null;
+  /** the planned intercept point; the real server sends `t_s: null` (time not planned) */
+  intercept: { lat_deg: number; lon_deg: number; alt_m: number; t_s: number | null } | null;
   pk: number;
   expected_leakage: number;
   threat_value: number;

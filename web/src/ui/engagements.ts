@@ -375,12 +375,13 @@ export class EngagementPanel {
   /** The action row's text when there is no message: time to go and time to intercept. */
   private fillLine(c: Card, e: Engagement): void {
     const t = this.picture?.tracks.get(e.track);
-    const icpt = e.intercept ? e.intercept.t_s - this.now : null;
+    const icpt = typeof e.intercept?.t_s === 'number' ? e.intercept.t_s - this.now : null;
     const html =
       (t?.threat?.time_to_go_s != null ? `ttg <b>${Math.round(t.threat.time_to_go_s)} s</b>` : '') +
       (icpt !== null ? `${t?.threat ? ' · ' : ''}icpt <b>${icpt > 0 ? `in ${formatCountdown(icpt)}` : 'now'}</b>` : '');
     if (c.q.line.innerHTML !== html) c.q.line.innerHTML = html;
-    setAttr(c.q.line, 'title', `threat time to go to its asset · planned intercept${e.intercept ? ` at ${formatScenarioTime(e.intercept.t_s)}` : ''}`);
+    const at = typeof e.intercept?.t_s === 'number' ? ` · planned intercept at ${formatScenarioTime(e.intercept.t_s)}` : '';
+    setAttr(c.q.line, 'title', `threat time to go to its asset${at}`);
   }
 
   private fillCard(c: Card, e: Engagement): void {
