@@ -224,7 +224,14 @@ export class EngagementPanel {
    * the ranked order.
    */
   private held(): boolean {
-    return this.hover || this.recsEl.contains(document.activeElement) || [...this.cards.values()].some((c) => c.rejecting);
+    return this.hover || this.keyboardFocusInList() || [...this.cards.values()].some((c) => c.rejecting);
+  }
+
+  /** Focus in the list by keyboard holds it; a button focused by a click does not. */
+  private keyboardFocusInList(): boolean {
+    const a = document.activeElement;
+    if (!a || !this.recsEl.contains(a)) return false;
+    return a instanceof HTMLInputElement || a.matches(':focus-visible');
   }
 
   update(p: Picture): void {

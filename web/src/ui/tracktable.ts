@@ -228,6 +228,7 @@ export class TrackTable {
 
   private viewport(): { top: number; height: number } {
     if (!this.rowHeight) {
+      // rows have a fixed height (style.css), filled or not
       const first = this.body.firstElementChild as HTMLElement | null;
       this.rowHeight = first?.getBoundingClientRect().height || 0;
     }
