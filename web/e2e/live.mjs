@@ -264,7 +264,7 @@ async function approveOne(page, token) {
       if (!e) fail(`E${id} is not in GET /api/engagements`);
       if (!DECIDED_OK.includes(e.status)) fail(`GET /api/engagements says E${id} is "${e.status}", expected one of ${DECIDED_OK.join('/')}`);
       if (e.decided_by !== OP.user) fail(`E${id} decided_by is "${e.decided_by}", expected "${OP.user}"`);
-      ok(`GET /api/engagements: E${id} is "${e.status}", decided_by ${e.decided_by}`);
+      ok(`GET /api/engagements: E${id} is "${e.status}", decided_by ${e.decided_by}${e.comment ? ` (${e.comment})` : ''}`);
       return id;
     }
     if (outcome.error && /409/.test(outcome.error)) {
