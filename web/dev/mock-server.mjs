@@ -12,7 +12,10 @@
 // Users: operator / observer / admin. Passwords from MOCK_<ROLE>_PASS, else
 // TESSERA_<ROLE>_PASS (the e2e script's variables), else random ones printed once on stdout.
 // Other knobs: MOCK_HOST (127.0.0.1), MOCK_SPEED (1), MOCK_SEED, MOCK_GAP_EVERY=N (skip a
-// delta version every N ticks to exercise the page's resync), MOCK_CIVIL (190).
+// delta version every N ticks to exercise the page's resync), MOCK_CIVIL (190),
+// MOCK_DELTAS_PER_TICK=N (1): publish like the real server, a delta per batch of sensor data:
+// each tick's track updates are spread over N-1 track-only deltas (empty sensors) and a last
+// "cycle" delta that also carries sensors, engagements and launchers.
 // Mock-only endpoint: POST /api/_mock/drop-streams (admin) cuts every WebSocket.
 
 import { randomBytes } from 'node:crypto';
@@ -28,6 +31,7 @@ const HOST = process.env.MOCK_HOST ?? '127.0.0.1';
 const DIST = resolve(process.env.MOCK_DIST ?? join(here, '..', 'dist'));
 const GAP_EVERY = Number(process.env.MOCK_GAP_EVERY ?? 0);
 const CIVIL_COUNT = Number(process.env.MOCK_CIVIL ?? 190);
+const DELTAS_PER_TICK = Math.max(1, Math.round(Number(process.env.MOCK_DELTAS_PER_TICK ?? 1)));
 
 // ------------------------------------------------------------------ deterministic random
 let seed = Number(process.env.MOCK_SEED ?? 20240101) >>> 0;
@@ -599,7 +603,7 @@ function tick() {
 
   const skip = GAP_EVERY > 0 && state.t % GAP_EVERY === 0;
   if (skip) state.version += 1; // a version nobody receives: clients must resync
-  const delta = {
+  const cycle = {
     type: 'delta',
     version: state.version,
     t_s: state.t,
@@ -607,11 +611,31 @@ function tick() {
     tracks: { upsert: tracks, remove: removedThisTick },
     engagements: [...changedEngagements].map((id) => engJson(state.engagements.get(id))),
     launchers: [...changedLaunchers].map((id) => launcherJson(LAUNCHERS.find((l) => l.id === id))),
+    sensors: sensorsJson(),
     stats: { ...state.stats },
     speed: state.speed,
     paused: state.paused,
   };
-  broadcast(delta);
+  if (DELTAS_PER_TICK === 1) return broadcast(cycle);
+  // like the real server: the track updates of a tick in many small deltas over the tick,
+  // the engagements, launchers and sensors with the last one
+  const n = DELTAS_PER_TICK;
+  const per = Math.ceil(tracks.length / n);
+  const gapMs = Math.max(15, 1000 / state.speed) / n;
+  const tick0 = state.t;
+  state.version -= 1; // each part takes the next version when it is sent
+  for (let k = 0; k < n; k++) {
+    const part = tracks.slice(k * per, (k + 1) * per);
+    setTimeout(() => {
+      if (state.t !== tick0 && k < n - 1) return; // the next tick started (speed changed): skip
+      state.version += 1;
+      broadcast(
+        k < n - 1
+          ? { ...cycle, version: state.version, tracks: { upsert: part, remove: [] }, engagements: [], launchers: [], sensors: [] }
+          : { ...cycle, version: state.version, tracks: { upsert: part, remove: cycle.tracks.remove } },
+      );
+    }, k * gapMs);
+  }
 }
 
 function engJson(e) {
@@ -823,7 +847,8 @@ async function handle(req, res) {
     const text = m[2] === 'approve' ? b.comment : b.reason;
     if (text !== undefined && text !== null && (typeof text !== 'string' || text.length > 500)) return err(res, 400, 'comment/reason must be a string of at most 500 characters');
     if (m[2] === 'reject' && !(typeof text === 'string' && text.trim())) return err(res, 400, 'a reason is required to reject');
-    if (e.status !== 'recommended') return err(res, 409, `engagement ${e.id} is ${e.status}, no longer recommended${e.comment ? ` (${e.comment})` : ''}`);
+    // like the real server: the current record with the 409
+    if (e.status !== 'recommended') return send(res, 409, { error: `engagement ${e.id} is ${e.status}, no longer recommended${e.comment ? ` (${e.comment})` : ''}`, engagement: engJson(e) });
     changedEngagements = new Set();
     e.decided_by = who.username;
     e.decided_t_s = state.t;
@@ -831,7 +856,7 @@ async function handle(req, res) {
     const j = engJson(e);
     // publish now rather than on the next tick
     state.version += 1;
-    broadcast({ type: 'delta', version: state.version, t_s: state.t, time_ns: EPOCH_NS + state.t * 1e9, tracks: { upsert: [], remove: [] }, engagements: [j], launchers: [], stats: { ...state.stats }, speed: state.speed, paused: state.paused });
+    broadcast({ type: 'delta', version: state.version, t_s: state.t, time_ns: EPOCH_NS + state.t * 1e9, tracks: { upsert: [], remove: [] }, engagements: [j], launchers: [], sensors: [], stats: { ...state.stats }, speed: state.speed, paused: state.paused });
     return send(res, 200, j);
   }
   if (p === '/api/journal') return send(res, 200, { path: '/dev/null (mock)', inputs: state.stats.plots_in, actions: [...state.engagements.values()].filter((e) => e.decided_by).length, bytes: 0 });

@@ -155,20 +155,58 @@ async function checkTracksMove(page) {
   }
 }
 
-/** Open recommendation ids visible as cards, best candidates first (widest remaining window). */
+/**
+ * Open recommendation ids visible as cards, best candidates first: the newest (the server
+ * keeps a recommendation at least its dwell time unless a re-plan replaces it), then the
+ * widest remaining launch window.
+ */
 async function cardIds(page) {
   return page.evaluate(() => {
     const t = window.__tessera.t_s();
-    const open = new Map(window.__tessera.engagements().filter((e) => e.status === 'recommended').map((e) => [e.id, e.latest_launch_t_s - t]));
+    const open = new Map(window.__tessera.engagements().filter((e) => e.status === 'recommended' && e.latest_launch_t_s > t).map((e) => [e.id, e]));
     return [...document.querySelectorAll('[data-testid=recommendation-card]')]
+      .filter((el) => !el.hasAttribute('data-status'))
       .map((el) => Number(el.getAttribute('data-engagement-id')))
       .filter((id) => open.has(id))
-      .sort((a, b) => open.get(b) - open.get(a));
+      .sort((a, b) => open.get(b).created_t_s - open.get(a).created_t_s || open.get(b).latest_launch_t_s - open.get(a).latest_launch_t_s);
   });
 }
 
+/** The engagement's status in the page's model (null if unknown). */
+async function modelStatus(page, id) {
+  return page.evaluate((id) => window.__tessera.engagements().find((e) => e.id === id)?.status ?? null, id);
+}
+
+/**
+ * With the pointer over a card, the page must keep the card and its buttons as the same DOM
+ * elements at the same place while deltas keep arriving (it used to rebuild them on every
+ * message, so that nothing could be hovered or clicked).
+ */
+async function checkCardHoldsStill(page, card, id) {
+  const before = await card.evaluate((el) => {
+    el.__e2eCard = true;
+    el.querySelector('[data-testid=approve-button]').__e2eButton = true;
+    const r = el.getBoundingClientRect();
+    return { x: r.x, y: r.y, w: r.width, h: r.height, v: window.__tessera.version() };
+  });
+  await waitFor('three more deltas while the pointer is on the card', async () => (await page.evaluate(() => window.__tessera.version())) >= before.v + 3, 15000, 100);
+  const after = await page.evaluate((id) => {
+    const el = document.querySelector(`[data-testid=recommendation-card][data-engagement-id="${id}"]`);
+    if (!el) return null;
+    const r = el.getBoundingClientRect();
+    return { same: el.__e2eCard === true, button: el.querySelector('[data-testid=approve-button]')?.__e2eButton === true, x: r.x, y: r.y, w: r.width, h: r.height, v: window.__tessera.version() };
+  }, id);
+  if (!after) fail(`E${id}'s card disappeared while the pointer was on it`);
+  if (!after.same || !after.button) fail(`E${id}'s card or its Approve button was replaced by another element while the pointer was on it`);
+  const moved = Math.max(Math.abs(after.x - before.x), Math.abs(after.y - before.y), Math.abs(after.w - before.w), Math.abs(after.h - before.h));
+  if (moved > 0.5) fail(`E${id}'s card moved or changed size by ${moved.toFixed(1)} px while the pointer was on it`);
+  ok(`E${id}'s card and its buttons stayed the same elements, in place, over ${after.v - before.v} deltas with the pointer on it`);
+}
+
 async function approveOne(page, token) {
-  for (let attempt = 1; attempt <= 5; attempt++) {
+  const deadline = Date.now() + 3 * TIMEOUT_MS;
+  let stable = false;
+  for (let attempt = 1; attempt <= 10 && Date.now() < deadline; attempt++) {
     const ids = await waitFor('a recommendation card', async () => {
       const ids = await cardIds(page);
       return ids.length ? ids : false;
@@ -184,6 +222,10 @@ async function approveOne(page, token) {
       log(`E${id} could not be hovered (${e.message.split('\n')[0]}); trying another`);
       continue;
     }
+    if (!stable) {
+      await checkCardHoldsStill(page, card, id);
+      stable = true;
+    }
     if (await btn.isDisabled()) {
       const st = await card.getAttribute('data-status');
       if (st) {
@@ -193,18 +235,20 @@ async function approveOne(page, token) {
       fail(`approve button of E${id} is disabled for the operator`);
     }
     try {
-      await btn.click({ timeout: 15000 });
+      await btn.click({ timeout: 5000 });
     } catch (e) {
-      log(`click on E${id} did not complete (${e.message.split('\n')[0]}); checking what happened`);
+      const st = (await card.getAttribute('data-status').catch(() => null)) ?? (await modelStatus(page, id));
+      log(`click on E${id} did not complete (${e.message.split('\n')[0]}; now ${st}); checking what happened`);
     }
-    // the card disappears into the history, or the panel shows why not
+    // the card shows the decision in place and the history lists it, or the panel says why not
     const outcome = await waitFor(`the decision on E${id} to show`, async () => {
       const row = page.locator(`[data-testid=history-row][data-engagement-id="${id}"]`);
       if (await row.count()) {
         const st = await row.getAttribute('data-status');
         if (DECIDED_OK.includes(st)) return { ok: true, status: st };
-        if (st === 'lapsed' || st === 'rejected') return { ok: false, status: st };
       }
+      const st = await modelStatus(page, id);
+      if (st === 'lapsed' || st === 'rejected') return { ok: false, status: st };
       const err = page.locator('[data-testid=panel-error]');
       if ((await err.isVisible()) && /E\d+|refused|failed/.test(await err.textContent())) {
         const text = (await err.textContent()).trim();
@@ -220,13 +264,20 @@ async function approveOne(page, token) {
       if (!e) fail(`E${id} is not in GET /api/engagements`);
       if (!DECIDED_OK.includes(e.status)) fail(`GET /api/engagements says E${id} is "${e.status}", expected one of ${DECIDED_OK.join('/')}`);
       if (e.decided_by !== OP.user) fail(`E${id} decided_by is "${e.decided_by}", expected "${OP.user}"`);
-      ok(`GET /api/engagements: E${id} is "${e.status}", decided_by ${e.decided_by}`);
+      ok(`GET /api/engagements: E${id} is "${e.status}", decided_by ${e.decided_by}${e.comment ? ` (${e.comment})` : ''}`);
       return id;
     }
+    if (outcome.error && /409/.test(outcome.error)) {
+      // the page must show what the server said became of it (the record in the 409 body)
+      const st = await modelStatus(page, id);
+      if (st && st !== 'recommended' && !outcome.error.includes(st)) fail(`409 on E${id}: the panel says "${outcome.error}" but not its status "${st}"`);
+      log(`409 on E${id}, the panel shows the server's record: ${outcome.error.replace(/✕$/, '').trim()}`);
+    }
     log(`approve of E${id} did not stick (${outcome.error ?? outcome.status}); trying another recommendation (attempt ${attempt})`);
-    await page.locator('[data-testid=panel-error] button').click().catch(() => {});
+    await page.locator('[data-testid=panel-error] button').click({ timeout: 2000 }).catch(() => {});
+    await page.mouse.move(5, 500); // leave the list: it re-sorts and drops what lapsed
   }
-  fail('could not approve any recommendation in 5 attempts (all lapsed or refused)');
+  fail('could not approve any recommendation in 10 attempts (all lapsed or refused)');
 }
 
 async function observerChecks(page, token, fallbackId) {

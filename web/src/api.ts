@@ -8,8 +8,19 @@ export class ApiError extends Error {
     readonly status: number,
     readonly serverMessage: string,
     readonly path: string,
+    /** the parsed JSON error body, if any (a 409 on approve/reject carries `engagement`) */
+    readonly body: unknown = null,
   ) {
     super(`${status} ${serverMessage}`);
+  }
+
+  /** The server's current engagement record sent with a 409 (null when absent or malformed). */
+  get engagement(): Engagement | null {
+    const b = this.body as { engagement?: unknown } | null;
+    const e = b && typeof b === 'object' ? b.engagement : null;
+    if (!e || typeof e !== 'object') return null;
+    const r = e as Partial<Engagement>;
+    return typeof r.id === 'number' && typeof r.status === 'string' ? (r as Engagement) : null;
   }
 }
 
@@ -92,7 +103,7 @@ export class Api {
         data && typeof data === 'object' && 'error' in data ? String((data as { error: unknown }).error) : '';
       const msg = serverError || text.slice(0, 200) || res.statusText;
       if (res.status === 401 && this.token && path !== 'api/login') this.onUnauthorized?.();
-      throw new ApiError(res.status, msg, path);
+      throw new ApiError(res.status, msg, path, data);
     }
     return data as T;
   }

@@ -4,7 +4,8 @@ import './style.css';
 import { Api, ApiError, loadSession, saveSession, streamUrl, type Session } from './api';
 import { escapeHtml, formatScenarioTime, formatUtc } from './format';
 import { MapView } from './map';
-import { applyDelta, fromSnapshot, type Picture } from './state';
+import { RenderScheduler } from './scheduler';
+import { applyDelta, fromSnapshot, putEngagement, type Changes, type Picture } from './state';
 import { Stream, type ConnState } from './stream';
 import type { Engagement, HistoryRange, Track } from './types';
 import { EngagementPanel } from './ui/engagements';
@@ -37,18 +38,30 @@ const table = new TrackTable($<HTMLTableRowElement>('track-head'), $<HTMLTableSe
   text: $<HTMLInputElement>('f-text'),
   threats: $<HTMLInputElement>('f-threats'),
 });
-const panel = new EngagementPanel($('recs'), $('history'), $('panel-error'), $('rec-count'), $('hist-count'), {
-  approve: async (id) => applyDecision(await api.approve(id)),
-  reject: async (id, reason) => applyDecision(await api.reject(id, reason)),
+const panel = new EngagementPanel($('recs'), $('history'), $('panel-error'), $('rec-count'), $('hist-count'), $('hist-filter'), {
+  approve: (id) => decided(api.approve(id)),
+  reject: (id, reason) => decided(api.reject(id, reason)),
   selectTrack: (id) => select(id, true),
   focusEngagement: (id, fly) => mapView.focus(id, fly),
 });
 renderLegend($('legend'));
 renderLayerToggles($('layer-toggles'), mapView.layers, (l) => mapView.setLayers(l));
 
-function applyDecision(e: Engagement): Engagement {
-  if (live) live.engagements.set(e.id, e);
-  scheduleRender();
+/**
+ * The answer to an approve/reject: the updated record, or on a 409 the server's current record
+ * (in the error body), goes into the model at once rather than waiting for the stream.
+ */
+async function decided(req: Promise<Engagement>): Promise<Engagement> {
+  try {
+    return storeEngagement(await req);
+  } catch (e) {
+    if (e instanceof ApiError && e.engagement) storeEngagement(e.engagement);
+    throw e;
+  }
+}
+
+function storeEngagement(e: Engagement): Engagement {
+  if (live && putEngagement(live, e) && shown === live) engagementsChanged(true);
   return e;
 }
 
@@ -58,40 +71,59 @@ function select(id: number | null, centre = false): void {
   table.select(id, true);
   details.show(id);
   panel.setSelectedTrack(id);
-  if (shown) details.update(shown);
+  sched.mark('details', true);
 }
 mapView.onSelect = (id) => select(id, false);
 table.onSelect = (id) => select(id, true);
 details.onClose = () => select(null);
 
 // ------------------------------------------------------------------ rendering
-let renderQueued = false;
-function scheduleRender(): void {
-  if (renderQueued) return;
-  renderQueued = true;
-  requestAnimationFrame(() => {
-    renderQueued = false;
-    render();
-  });
+// Deltas are applied to the model as they arrive; each view is redrawn on its own budget,
+// and only when something it shows changed (see scheduler.ts): the moving picture on the map
+// at most 4 Hz (the overlay; MapLibre only draws on pan and zoom), tables and details at
+// most 2 Hz, the
+// engagement panel only when engagement records change. A user action (a decision, a
+// selection) is shown in the next frame.
+const sched = new RenderScheduler();
+sched.add('map', () => mapView.intervalMs(), () => shown && mapView.updatePicture(shown));
+sched.add('map-static', 1000, () => shown && mapView.updateStatic(shown));
+sched.add('engagements', 0, () => shown && panel.update(shown));
+sched.add('details', 500, () => shown && details.update(shown));
+sched.add('table', 500, () => shown && table.update(shown));
+sched.add('status', 500, () => shown && renderRunStatus(shown));
+
+/** A new picture (snapshot, replay frame, back to live): every view redraws at once. */
+function pictureReplaced(): void {
+  if (shown) mapView.update(shown);
+  sched.markAll(true);
 }
 
-const perf = { renders: 0, renderMs: 0, maxRenderMs: 0 };
-function render(): void {
-  const p = shown;
-  if (!p) return;
-  const t0 = performance.now();
-  renderPicture(p);
-  const dt = performance.now() - t0;
-  perf.renders++;
-  perf.renderMs += dt;
-  perf.maxRenderMs = Math.max(perf.maxRenderMs, dt);
+function engagementsChanged(urgent = false): void {
+  sched.mark('engagements', urgent);
+  sched.mark('map', urgent);
+  sched.mark('details', urgent);
 }
 
-function renderPicture(p: Picture): void {
-  mapView.update(p);
-  table.update(p);
-  panel.update(p);
-  details.update(p);
+/** Mark the views that show what a delta changed. */
+function changed(c: Changes): void {
+  if (c.tracks.size) {
+    sched.mark('map');
+    sched.mark('table');
+    if (selected !== null && c.tracks.has(selected)) sched.mark('details');
+  }
+  if (c.engagements) engagementsChanged();
+  if (c.launchers || c.sensors) {
+    sched.mark('map-static');
+    sched.mark('status');
+    sched.mark('details');
+  }
+  if (c.status) sched.mark('status');
+}
+
+/** the stream's JS cost: deltas applied and the time spent applying them */
+const perf = { deltas: 0, applyMs: 0 };
+
+function renderRunStatus(p: Picture): void {
   renderStatus($('stats'), $('launchers'), p);
   $('scenario-name').textContent = p.scenario || '—';
   const sp = $('speed-state');
@@ -99,7 +131,6 @@ function renderPicture(p: Picture): void {
   sp.classList.toggle('paused', p.paused);
   ($<HTMLSelectElement>('admin-speed')).value = String(p.speed);
   $('admin-pause').textContent = p.paused ? 'Resume' : 'Pause';
-  renderClock();
 }
 
 function currentT(): number {
@@ -147,18 +178,21 @@ const stream = new Stream(() => streamUrl(session?.token ?? ''), {
     live = fromSnapshot(s);
     shown = live;
     shownAt = performance.now();
-    scheduleRender();
+    pictureReplaced();
   },
   onDelta(d) {
     if (mode !== 'live' || !live) return true;
+    const t0 = performance.now();
     const r = applyDelta(live, d);
+    perf.deltas++;
+    perf.applyMs += performance.now() - t0;
     if (r.kind === 'gap') {
       console.warn(`stream: version gap (expected ${r.expected}, got ${r.got}); resynchronising`);
       return false;
     }
     if (r.kind === 'applied') {
-      shownAt = performance.now();
-      scheduleRender();
+      shownAt = t0;
+      changed(r.changes);
     }
     return true;
   },
@@ -226,7 +260,7 @@ async function showAt(t: number): Promise<boolean> {
     shownAt = performance.now();
     slider.value = String(s.t_s);
     renderTimeline();
-    scheduleRender();
+    pictureReplaced();
     return true;
   } catch (e) {
     if (seq !== replay.seq) return false;
@@ -328,7 +362,7 @@ function goLive(): void {
   setConn('connecting');
   stream.start();
   void refreshRange();
-  scheduleRender();
+  pictureReplaced();
 }
 $('live-button').addEventListener('click', goLive);
 
@@ -338,7 +372,7 @@ $<HTMLSelectElement>('admin-speed').addEventListener('change', async (ev) => {
   try {
     const r = await api.control({ speed });
     if (live) Object.assign(live, r);
-    scheduleRender();
+    sched.mark('status', true);
   } catch (e) {
     panel.showError(`control refused: ${(e as Error).message}`);
   }
@@ -347,7 +381,7 @@ $('admin-pause').addEventListener('click', async () => {
   try {
     const r = await api.control({ paused: !(live?.paused ?? false) });
     if (live) Object.assign(live, r);
-    scheduleRender();
+    sched.mark('status', true);
   } catch (e) {
     panel.showError(`control refused: ${(e as Error).message}`);
   }
@@ -442,8 +476,34 @@ Object.defineProperty(window, '__tessera', {
     basemapLoaded: (): boolean => mapView.basemapLoaded,
     resyncs: (): number => stream.resyncs,
     selected: () => selected,
-    /** page updates so far, their mean and max JS time (ms), and map frames drawn */
-    perf: () => ({ renders: perf.renders, meanRenderMs: perf.renders ? perf.renderMs / perf.renders : 0, maxRenderMs: perf.maxRenderMs, mapFrames: mapView.frames }),
+    /**
+     * Cumulative JS cost counters (ms and counts since the page started; difference two
+     * readings for rates): stream messages and their JSON parsing, deltas applied, each
+     * render task's runs and time, map frames and setData calls, the measured map frame cost.
+     */
+    perf: () => {
+      const st = sched.stats();
+      const out: Record<string, number> = {
+        messages: stream.stats.messages,
+        parseMs: stream.stats.parseMs,
+        deltas: perf.deltas,
+        applyMs: perf.applyMs,
+        mapFrames: mapView.frames,
+        mapSetData: mapView.dataUpdates,
+        overlayDraws: mapView.overlayDraws,
+        overlayMs: mapView.overlayMs,
+        renderMs: 0,
+        renders: 0,
+      };
+      for (const [k, v] of Object.entries(st)) {
+        out[`${k}.runs`] = v.runs;
+        out[`${k}.ms`] = v.ms;
+        out[`${k}.maxMs`] = v.maxMs;
+        out.renderMs += v.ms;
+        out.renders += v.runs;
+      }
+      return out;
+    },
   }),
   writable: false,
 });

@@ -1,20 +1,28 @@
 // The map: offline Natural Earth basemap, graticule, scale, and the air picture (tracks as
 // MIL-STD-2525 symbols with velocity leaders and trails, sensors and their coverage, defended
 // assets, launchers with their engagement zones, recommended intercept points).
-// No glyphs are ever requested: every text is drawn on a 2D canvas overlay.
+//
+// MapLibre (WebGL) draws what changes rarely: the basemap, graticule, coverage, engagement
+// zones, defended assets and the sensor and launcher sites. Everything that moves with the
+// stream (track symbols, leaders, trails, the selection ring, intercepts and all texts) is
+// drawn on a 2D canvas overlay, redrawn on the page's render budget and on every map frame
+// (pan, zoom). A live update therefore never costs a WebGL frame: with software rendering
+// (no GPU, as on a CI box) a MapLibre frame costs the page ~100-200 ms because the browser
+// reads the canvas back, and one GeoJSON setData costs three or four of them (data change,
+// tiles back from the worker, symbol placement). No glyphs are ever requested.
 
 import * as maplibregl from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import countriesUrl from 'world-atlas/countries-50m.json?url';
-import type { Feature, FeatureCollection, Geometry, LineString, Point } from 'geojson';
+import type { Feature, FeatureCollection, Geometry } from 'geojson';
 import { feature as topoFeature, mesh as topoMesh } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import { aheadPosition, circleRing, formatLat, formatLon, graticule, sectorPolygon, unwrapFeatures, unwrapGeometry } from './geo';
 import { flightLevel, knots } from './format';
 import { identityColor, launcherSidc, sensorSidc, trackSidc } from './sidc';
 import type { Picture, TrackView } from './state';
-import { renderSymbol } from './symbols';
+import { renderSymbol, symbolCanvas } from './symbols';
 import type { Engagement } from './types';
 
 maplibregl.setWorkerUrl(new URL(workerUrl, document.baseURI).toString());
@@ -49,9 +57,18 @@ export class MapView {
   private fitted = false;
   private userMoved = false;
   private staticKey = '';
+  /** setData calls so far (for performance checks) */
+  dataUpdates = 0;
+  /** overlay redraws so far and their JS time (ms) */
+  overlayDraws = 0;
+  overlayMs = 0;
+  /** symbol bitmaps for the overlay, by SIDC */
+  private sprites = new Map<string, { canvas: HTMLCanvasElement; w: number; h: number }>();
+  /** track symbols drawn by the last overlay redraw, in screen pixels (hit tests, tests) */
+  private drawn: { id: number; x: number; y: number }[] = [];
   layers: Layers = { coverage: true, sectors: true, trails: true, leaders: true, labels: false, neutral: true };
   onSelect: (id: number | null) => void = () => {};
-  /** number of track features handed to the map in the last update (for tests) */
+  /** number of tracks shown (not filtered out) by the last overlay redraw (for tests) */
   trackFeatureCount = 0;
   basemapLoaded = false;
   /** frames MapLibre has drawn (for tests and performance checks) */
@@ -114,58 +131,20 @@ export class MapView {
     m.addLayer({ id: 'land', type: 'fill', source: 'countries', paint: { 'fill-color': '#1d2722', 'fill-opacity': 1 } });
     m.addLayer({ id: 'borders', type: 'line', source: 'borders', paint: { 'line-color': '#4d5d52', 'line-width': 0.7 } });
 
-    for (const id of ['coverage', 'sectors', 'assets', 'trails', 'leaders', 'eng-lines', 'intercepts', 'ground', 'selection', 'tracks']) {
-      m.addSource(id, { type: 'geojson', data: EMPTY });
-    }
+    for (const id of ['coverage', 'sectors', 'assets', 'ground']) m.addSource(id, { type: 'geojson', data: EMPTY });
     m.addLayer({ id: 'coverage', type: 'line', source: 'coverage', paint: { 'line-color': '#6f8fa8', 'line-width': 1, 'line-opacity': 0.45, 'line-dasharray': [4, 3] } });
     m.addLayer({ id: 'sectors-fill', type: 'fill', source: 'sectors', paint: { 'fill-color': '#80e0ff', 'fill-opacity': 0.04 } });
     m.addLayer({ id: 'sectors-line', type: 'line', source: 'sectors', paint: { 'line-color': '#80e0ff', 'line-width': 1, 'line-opacity': 0.5 } });
     m.addLayer({ id: 'assets-fill', type: 'fill', source: 'assets', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#ffd24a', 'fill-opacity': 0.18 } });
     m.addLayer({ id: 'assets-line', type: 'line', source: 'assets', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'line-color': '#ffd24a', 'line-width': 1.5 } });
     m.addLayer({ id: 'assets-dot', type: 'circle', source: 'assets', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 3, 'circle-color': '#ffd24a', 'circle-stroke-color': '#000', 'circle-stroke-width': 1 } });
-    m.addLayer({ id: 'trails', type: 'line', source: 'trails', paint: { 'line-color': ['get', 'color'], 'line-width': 1.2, 'line-opacity': 0.55 } });
-    m.addLayer({ id: 'leaders', type: 'line', source: 'leaders', paint: { 'line-color': ['get', 'color'], 'line-width': 1.5, 'line-opacity': 0.95 } });
-    m.addLayer({
-      id: 'eng-lines',
-      type: 'line',
-      source: 'eng-lines',
-      paint: {
-        'line-color': ['match', ['get', 'status'], 'recommended', '#ffb020', 'approved', '#7dff7d', 'engaged', '#ff5050', '#aaaaaa'],
-        'line-width': ['case', ['get', 'focus'], 2.5, 1.3],
-        'line-dasharray': [2, 2],
-      },
-    });
-    m.addLayer({
-      id: 'intercepts',
-      type: 'circle',
-      source: 'intercepts',
-      paint: {
-        'circle-radius': ['case', ['get', 'focus'], 7, 5],
-        'circle-color': 'rgba(0,0,0,0)',
-        'circle-stroke-width': 2,
-        'circle-stroke-color': ['match', ['get', 'status'], 'recommended', '#ffb020', 'approved', '#7dff7d', 'engaged', '#ff5050', '#aaaaaa'],
-      },
-    });
     m.addLayer({ id: 'ground', type: 'symbol', source: 'ground', layout: { 'icon-image': ['get', 'icon'], 'icon-allow-overlap': true, 'icon-ignore-placement': true } });
-    m.addLayer({ id: 'selection', type: 'circle', source: 'selection', paint: { 'circle-radius': 17, 'circle-color': 'rgba(255,255,255,0.08)', 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2 } });
-    m.addLayer({
-      id: 'tracks',
-      type: 'symbol',
-      source: 'tracks',
-      layout: {
-        'icon-image': ['get', 'sidc'],
-        'icon-allow-overlap': true,
-        'icon-ignore-placement': true,
-        'symbol-sort-key': ['get', 'z'],
-      },
-      paint: { 'icon-opacity': ['get', 'opacity'] },
-    });
     this.ensureImage(launcherSidc());
     this.ensureImage(sensorSidc('radar3d'));
     this.ensureImage(sensorSidc('adsb'));
     this.ready = true;
     this.applyLayerVisibility();
-    if (this.picture) this.update(this.picture, true);
+    if (this.picture) this.update(this.picture);
     this.drawGraticuleLabels();
     void this.loadBasemap();
   }
@@ -185,20 +164,34 @@ export class MapView {
     }
   }
 
+  /** A ground symbol (sensor, launcher) as a MapLibre image. */
   private ensureImage(sidc: string): void {
     if (this.images.has(sidc)) return;
-    const pr = Math.max(1, Math.min(3, Math.ceil(window.devicePixelRatio || 1)));
-    // ground equipment and neutral (civil) traffic smaller than the tracks that matter
-    const size = sidc[2] === 'G' ? 14 : sidc[1] === 'N' ? 13 : SYMBOL_SIZE;
-    const img = renderSymbol(sidc, size, pr);
+    const img = renderSymbol(sidc, 14, this.pixelRatio());
     this.map.addImage(sidc, { width: img.width, height: img.height, data: img.data }, { pixelRatio: img.pixelRatio });
     this.images.add(sidc);
+  }
+
+  private pixelRatio(): number {
+    return Math.max(1, Math.min(3, Math.ceil(window.devicePixelRatio || 1)));
+  }
+
+  /** A track symbol for the overlay, centred on its anchor (neutral civil traffic smaller). */
+  private sprite(sidc: string): { canvas: HTMLCanvasElement; w: number; h: number } {
+    let sp = this.sprites.get(sidc);
+    if (!sp) {
+      const pr = this.pixelRatio();
+      const canvas = symbolCanvas(sidc, sidc[1] === 'N' ? 13 : SYMBOL_SIZE, pr);
+      sp = { canvas, w: canvas.width / pr, h: canvas.height / pr };
+      this.sprites.set(sidc, sp);
+    }
+    return sp;
   }
 
   setLayers(l: Partial<Layers>): void {
     this.layers = { ...this.layers, ...l };
     this.applyLayerVisibility();
-    if (this.picture) this.update(this.picture, false);
+    if (this.picture) this.updatePicture(this.picture);
   }
 
   private applyLayerVisibility(): void {
@@ -207,14 +200,11 @@ export class MapView {
     this.map.setLayoutProperty('coverage', 'visibility', vis(this.layers.coverage));
     this.map.setLayoutProperty('sectors-fill', 'visibility', vis(this.layers.sectors));
     this.map.setLayoutProperty('sectors-line', 'visibility', vis(this.layers.sectors));
-    this.map.setLayoutProperty('trails', 'visibility', vis(this.layers.trails));
-    this.map.setLayoutProperty('leaders', 'visibility', vis(this.layers.leaders));
     this.drawOverlay();
   }
 
   select(id: number | null, centre = false): void {
     this.selected = id;
-    if (this.picture) this.updateSelection(this.picture);
     if (centre && id !== null && this.picture) {
       const t = this.picture.tracks.get(id);
       if (t) {
@@ -226,8 +216,8 @@ export class MapView {
   }
 
   focus(engagementId: number | null, fly = false): void {
+    if (this.focusEngagement === engagementId && !fly) return;
     this.focusEngagement = engagementId;
-    if (this.picture) this.updateEngagements(this.picture);
     this.drawOverlay();
     if (fly && engagementId !== null && this.picture) {
       const e = this.picture.engagements.get(engagementId);
@@ -247,10 +237,15 @@ export class MapView {
     return this.layers.neutral || t.identity !== 'neutral' || t.id === this.selected;
   }
 
-  /** Refresh the picture on the map. `all` also refreshes sensors, assets and launchers. */
-  update(p: Picture, all = false): void {
-    const changedPicture = this.picture !== p;
+  /** How often the moving picture may be redrawn (ms): 4 Hz. */
+  intervalMs(): number {
+    return 250;
+  }
+
+  /** Show a new picture (snapshot, replay frame): everything is redrawn. */
+  update(p: Picture): void {
     this.picture = p;
+    this.staticKey = '';
     if (!this.ready) return;
     if (!this.fitted && !this.userMoved) {
       this.fitted = true;
@@ -263,21 +258,31 @@ export class MapView {
         { padding: 20, duration: 0 },
       );
     }
-    const key = JSON.stringify([p.sensors, p.assets, [...p.launchers.values()]]);
-    if (all || changedPicture || key !== this.staticKey) {
-      this.staticKey = key;
-      this.updateStatic(p);
-    }
-    this.updateTracks(p);
-    this.updateEngagements(p);
-    this.updateSelection(p);
+    this.updateStatic(p);
+    this.updatePicture(p);
   }
 
   private setData(id: string, data: FeatureCollection): void {
-    (this.map.getSource(id) as maplibregl.GeoJSONSource | undefined)?.setData(data);
+    const src = this.map.getSource(id) as maplibregl.GeoJSONSource | undefined;
+    if (!src) return;
+    src.setData(data);
+    this.dataUpdates++;
   }
 
-  private updateStatic(p: Picture): void {
+  /** Sensors, assets and launchers: redrawn only when their geometry changed. */
+  updateStatic(p: Picture): void {
+    this.picture = p;
+    if (!this.ready) return;
+    const key = JSON.stringify([
+      p.sensors.map((s) => [s.id, s.kind, s.lat_deg, s.lon_deg, s.max_range_m]),
+      p.assets.map((a) => [a.id, a.lat_deg, a.lon_deg, a.radius_m]),
+      [...p.launchers.values()].map((l) => [l.id, l.lat_deg, l.lon_deg, l.min_range_m, l.max_range_m, l.sector_center_deg, l.sector_half_width_deg]),
+    ]);
+    if (key === this.staticKey) {
+      this.drawOverlay(); // names and inventories are on the 2D overlay: no map frame needed
+      return;
+    }
+    this.staticKey = key;
     const coverage: Feature[] = [];
     const ground: Feature[] = [];
     for (const s of p.sensors) {
@@ -308,84 +313,25 @@ export class MapView {
     this.setData('ground', fc(ground));
   }
 
-  private updateTracks(p: Picture): void {
-    const tracks: Feature<Point>[] = [];
-    const leaders: Feature<LineString>[] = [];
-    const trails: Feature<LineString>[] = [];
-    for (const t of p.tracks.values()) {
-      if (!this.isShown(t)) continue;
-      const sidc = trackSidc(t.identity, t.class);
-      this.ensureImage(sidc);
-      const color = identityColor(t.identity);
-      const hostile = t.identity === 'hostile' || t.identity === 'suspect';
-      tracks.push({
-        type: 'Feature',
-        id: t.id,
-        properties: {
-          id: t.id,
-          sidc,
-          opacity: (t.status === 'coasting' ? 0.45 : t.status === 'tentative' ? 0.7 : 1) * (t.identity === 'neutral' ? 0.8 : 1),
-          z: hostile ? 2 : t.identity === 'neutral' ? 0 : 1,
-        },
-        geometry: { type: 'Point', coordinates: [t.lon_deg, t.lat_deg] },
-      });
-      if (this.layers.leaders && t.vel_enu) {
-        const [la, lo] = aheadPosition(t.lat_deg, t.lon_deg, t.vel_enu[0], t.vel_enu[1], LEADER_S);
-        leaders.push({ type: 'Feature', properties: { color }, geometry: { type: 'LineString', coordinates: [[t.lon_deg, t.lat_deg], [lo, la]] } });
-      }
-      if (this.layers.trails && t.trail.length > 0) {
-        const coords = t.trail.map((q) => [q[1], q[0]]);
-        coords.push([t.lon_deg, t.lat_deg]);
-        trails.push({ type: 'Feature', properties: { color }, geometry: { type: 'LineString', coordinates: coords } });
-      }
-    }
-    this.trackFeatureCount = tracks.length;
-    this.setData('tracks', fc(tracks));
-    this.setData('leaders', fc(leaders));
-    this.setData('trails', fc(trails));
+  /** Redraw the moving picture (tracks, engagements, texts) on the overlay: no WebGL frame. */
+  updatePicture(p: Picture): void {
+    this.picture = p;
+    this.drawOverlay();
   }
 
   private activeEngagements(p: Picture): Engagement[] {
     return [...p.engagements.values()].filter((e) => (e.status === 'recommended' || e.status === 'approved' || e.status === 'engaged') && e.intercept);
   }
 
-  private updateEngagements(p: Picture): void {
-    const lines: Feature[] = [];
-    const points: Feature[] = [];
-    for (const e of this.activeEngagements(p)) {
-      const i = e.intercept!;
-      const focus = e.id === this.focusEngagement;
-      const l = p.launchers.get(e.launcher);
-      if (l) lines.push({ type: 'Feature', properties: { status: e.status, focus }, geometry: { type: 'LineString', coordinates: [[l.lon_deg, l.lat_deg], [i.lon_deg, i.lat_deg]] } });
-      points.push({ type: 'Feature', properties: { status: e.status, focus, id: e.id }, geometry: { type: 'Point', coordinates: [i.lon_deg, i.lat_deg] } });
-    }
-    this.setData('eng-lines', fc(lines));
-    this.setData('intercepts', fc(points));
-  }
-
-  private updateSelection(p: Picture): void {
-    const t = this.selected !== null ? p.tracks.get(this.selected) : undefined;
-    this.setData('selection', fc(t ? [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [t.lon_deg, t.lat_deg] } }] : []));
-  }
-
+  /** The track symbol nearest to a screen point (within 10 px), from the last redraw. */
   private hitTrack(pt: maplibregl.Point): number | null {
-    const r = 10;
-    const feats = this.map.queryRenderedFeatures(
-      [
-        [pt.x - r, pt.y - r],
-        [pt.x + r, pt.y + r],
-      ],
-      { layers: ['tracks'] },
-    );
     let best: number | null = null;
-    let bestD = Infinity;
-    for (const f of feats) {
-      const g = f.geometry as Point;
-      const q = this.map.project(g.coordinates as [number, number]);
-      const d = Math.hypot(q.x - pt.x, q.y - pt.y);
-      if (d < bestD) {
-        bestD = d;
-        best = Number(f.properties?.id);
+    let bestD = 10;
+    for (const d of this.drawn) {
+      const dist = Math.hypot(d.x - pt.x, d.y - pt.y);
+      if (dist <= bestD) {
+        bestD = dist;
+        best = d.id;
       }
     }
     return best;
@@ -397,10 +343,12 @@ export class MapView {
     this.onSelect(id);
   }
 
-  /** Number of track symbols MapLibre actually rendered in the viewport (for tests). */
+  /** Number of track symbols the last overlay redraw put inside the visible map (for tests). */
   renderedTrackCount(): number {
-    if (!this.ready) return 0;
-    return this.map.queryRenderedFeatures({ layers: ['tracks'] }).length;
+    const c = this.map.getCanvas();
+    const w = c.clientWidth;
+    const h = c.clientHeight;
+    return this.drawn.filter((d) => d.x >= 0 && d.y >= 0 && d.x <= w && d.y <= h).length;
   }
 
   // ------------------------------------------------------------ text overlay (no glyphs)
@@ -416,13 +364,16 @@ export class MapView {
       c.style.width = `${w}px`;
       c.style.height = `${h}px`;
     }
+    const t0 = performance.now();
     const ctx = c.getContext('2d')!;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
     const p = this.picture;
+    this.drawn = [];
     if (!p || !this.ready) return;
     const zoom = this.map.getZoom();
     const inView = (x: number, y: number) => x > -50 && y > -20 && x < w + 50 && y < h + 20;
+    this.drawPicture(ctx, p, w, h);
 
     // Candidates, placed greedily by priority; a label that would overlap a placed one is
     // dropped (the symbol stays), so the picture declutters itself when zoomed out.
@@ -445,7 +396,7 @@ export class MapView {
     }
     for (const e of this.activeEngagements(p)) {
       const i = e.intercept!;
-      const tgo = i.t_s - p.t_s;
+      const tgo = typeof i.t_s === 'number' ? i.t_s - p.t_s : 0;
       const color = e.status === 'recommended' ? '#ffb020' : e.status === 'approved' ? '#7dff7d' : '#ff6060';
       add(e.id === this.focusEngagement ? 200 : 60, i.lon_deg, i.lat_deg, 8, -6, [`E${e.id}${tgo > 0 ? ` T-${Math.round(tgo)}s` : ''}`], color, '10px');
     }
@@ -481,6 +432,109 @@ export class MapView {
         ctx.fillText(line, cnd.x, cnd.y + i * LH);
       });
     }
+    this.overlayDraws++;
+    this.overlayMs += performance.now() - t0;
+  }
+
+  /**
+   * Engagement lines and intercept points, trails, leaders, the selection ring and the track
+   * symbols (hostile on top), in screen pixels.
+   */
+  private drawPicture(ctx: CanvasRenderingContext2D, p: Picture, w: number, h: number): void {
+    const m = this.map;
+    const margin = 40;
+    const on = (x: number, y: number) => x > -margin && y > -margin && x < w + margin && y < h + margin;
+    const statusColor = (s: string) => (s === 'recommended' ? '#ffb020' : s === 'approved' ? '#7dff7d' : s === 'engaged' ? '#ff5050' : '#aaaaaa');
+    ctx.save();
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    // engagements: a dashed line from the launcher to the intercept point, a ring there
+    for (const e of this.activeEngagements(p)) {
+      const i = e.intercept!;
+      const focus = e.id === this.focusEngagement;
+      const q = m.project([i.lon_deg, i.lat_deg]);
+      const l = p.launchers.get(e.launcher);
+      ctx.strokeStyle = statusColor(e.status);
+      if (l) {
+        const a = m.project([l.lon_deg, l.lat_deg]);
+        ctx.lineWidth = focus ? 2.5 : 1.3;
+        ctx.setLineDash([4, 4]);
+        ctx.beginPath();
+        ctx.moveTo(a.x, a.y);
+        ctx.lineTo(q.x, q.y);
+        ctx.stroke();
+      }
+      ctx.setLineDash([]);
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      ctx.arc(q.x, q.y, focus ? 7 : 5, 0, 2 * Math.PI);
+      ctx.stroke();
+    }
+    // tracks: positions first (symbols are drawn last, on top of every line)
+    const shown: { t: TrackView; x: number; y: number; z: number }[] = [];
+    for (const t of p.tracks.values()) {
+      if (!this.isShown(t)) continue;
+      const q = m.project([t.lon_deg, t.lat_deg]);
+      const hostile = t.identity === 'hostile' || t.identity === 'suspect';
+      shown.push({ t, x: q.x, y: q.y, z: hostile ? 2 : t.identity === 'neutral' ? 0 : 1 });
+    }
+    if (this.layers.trails) {
+      ctx.lineWidth = 1.2;
+      ctx.globalAlpha = 0.55;
+      for (const s of shown) {
+        const tr = s.t.trail;
+        if (!tr.length) continue;
+        const first = m.project([tr[0][1], tr[0][0]]);
+        if (!on(first.x, first.y) && !on(s.x, s.y)) continue;
+        ctx.strokeStyle = identityColor(s.t.identity);
+        ctx.beginPath();
+        ctx.moveTo(first.x, first.y);
+        for (let k = 1; k < tr.length; k++) {
+          const q = m.project([tr[k][1], tr[k][0]]);
+          ctx.lineTo(q.x, q.y);
+        }
+        ctx.lineTo(s.x, s.y);
+        ctx.stroke();
+      }
+      ctx.globalAlpha = 1;
+    }
+    if (this.layers.leaders) {
+      ctx.lineWidth = 1.5;
+      ctx.globalAlpha = 0.95;
+      for (const s of shown) {
+        const t = s.t;
+        if (!t.vel_enu || !on(s.x, s.y)) continue;
+        const [la, lo] = aheadPosition(t.lat_deg, t.lon_deg, t.vel_enu[0], t.vel_enu[1], LEADER_S);
+        const q = m.project([lo, la]);
+        ctx.strokeStyle = identityColor(t.identity);
+        ctx.beginPath();
+        ctx.moveTo(s.x, s.y);
+        ctx.lineTo(q.x, q.y);
+        ctx.stroke();
+      }
+      ctx.globalAlpha = 1;
+    }
+    const sel = shown.find((s) => s.t.id === this.selected);
+    if (sel) {
+      ctx.fillStyle = 'rgba(255,255,255,0.08)';
+      ctx.strokeStyle = '#ffffff';
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      ctx.arc(sel.x, sel.y, 17, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.stroke();
+    }
+    shown.sort((a, b) => a.z - b.z);
+    for (const s of shown) {
+      if (!on(s.x, s.y)) continue;
+      const t = s.t;
+      const sp = this.sprite(trackSidc(t.identity, t.class));
+      ctx.globalAlpha = (t.status === 'coasting' ? 0.45 : t.status === 'tentative' ? 0.7 : 1) * (t.identity === 'neutral' ? 0.8 : 1);
+      ctx.drawImage(sp.canvas, Math.round(s.x - sp.w / 2), Math.round(s.y - sp.h / 2), sp.w, sp.h);
+      this.drawn.push({ id: t.id, x: s.x, y: s.y });
+    }
+    ctx.restore();
+    this.trackFeatureCount = shown.length;
   }
 
   private drawGraticuleLabels(): void {

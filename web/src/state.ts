@@ -39,12 +39,63 @@ export interface Picture {
   stats: Stats | null;
 }
 
+/** What a delta changed, so that only the views showing it are redrawn. */
+export interface Changes {
+  /** ids of tracks upserted or removed */
+  tracks: Set<number>;
+  engagements: boolean;
+  launchers: boolean;
+  sensors: boolean;
+  /** stats, speed or paused */
+  status: boolean;
+}
+
+export function noChanges(): Changes {
+  return { tracks: new Set(), engagements: false, launchers: false, sensors: false, status: false };
+}
+
+/** Fold `b` into `a` (the changes since the last render of a view). */
+export function mergeChanges(a: Changes, b: Changes): Changes {
+  for (const id of b.tracks) a.tracks.add(id);
+  a.engagements ||= b.engagements;
+  a.launchers ||= b.launchers;
+  a.sensors ||= b.sensors;
+  a.status ||= b.status;
+  return a;
+}
+
 export type DeltaResult =
-  | { kind: 'applied' }
+  | { kind: 'applied'; changes: Changes }
   /** an old or repeated version: ignored */
   | { kind: 'stale'; have: number; got: number }
   /** a missed version: the caller must resynchronise (new snapshot) */
   | { kind: 'gap'; expected: number; got: number };
+
+/** How far along its life an engagement is: a record never moves back. */
+const STAGE: Record<string, number> = { recommended: 0, approved: 1, engaged: 2 };
+const stage = (e: Engagement) => STAGE[e.status] ?? 3;
+
+/**
+ * The record to keep when `next` arrives for an engagement we hold as `prev`: the newer one by
+ * `updated_t_s`, and at the same time the one further along (recommended → approved → engaged
+ * → outcome). A decision's HTTP answer can overtake the stream's last delta from before it;
+ * that delta must not turn an approved record back into a recommendation.
+ */
+export function newerEngagement(prev: Engagement | undefined, next: Engagement): Engagement {
+  if (!prev) return next;
+  if (next.updated_t_s !== prev.updated_t_s) return next.updated_t_s > prev.updated_t_s ? next : prev;
+  return stage(next) >= stage(prev) ? next : prev;
+}
+
+/** Store an engagement record (from a delta or an approve/reject answer); true if it changed. */
+export function putEngagement(p: Picture, e: Engagement): boolean {
+  const prev = p.engagements.get(e.id);
+  const keep = newerEngagement(prev, e);
+  if (keep === prev) return false;
+  p.engagements.set(e.id, keep);
+  // the same record again (an approve answer, then the delta carrying it) changes nothing shown
+  return !prev || JSON.stringify(prev) !== JSON.stringify(keep);
+}
 
 function viewOf(t: Track): TrackView {
   const trail = Array.isArray(t.trail) ? t.trail.slice(-TRAIL_MAX) : [];
@@ -99,17 +150,41 @@ export function extendTrail(prev: TrackView | undefined, next: Track): TrackView
 export function applyDelta(p: Picture, d: Delta): DeltaResult {
   if (d.version <= p.version) return { kind: 'stale', have: p.version, got: d.version };
   if (d.version !== p.version + 1) return { kind: 'gap', expected: p.version + 1, got: d.version };
+  const changes = noChanges();
   p.version = d.version;
   p.t_s = d.t_s;
   p.time_ns = d.time_ns;
-  for (const t of d.tracks?.upsert ?? []) p.tracks.set(t.id, extendTrail(p.tracks.get(t.id), t));
-  for (const id of d.tracks?.remove ?? []) p.tracks.delete(id);
-  for (const e of d.engagements ?? []) p.engagements.set(e.id, e);
-  for (const l of d.launchers ?? []) p.launchers.set(l.id, l);
-  if (d.stats) p.stats = d.stats;
-  if (typeof d.speed === 'number') p.speed = d.speed;
-  if (typeof d.paused === 'boolean') p.paused = d.paused;
-  return { kind: 'applied' };
+  for (const t of d.tracks?.upsert ?? []) {
+    p.tracks.set(t.id, extendTrail(p.tracks.get(t.id), t));
+    changes.tracks.add(t.id);
+  }
+  for (const id of d.tracks?.remove ?? []) {
+    if (p.tracks.delete(id)) changes.tracks.add(id);
+  }
+  for (const e of d.engagements ?? []) if (putEngagement(p, e)) changes.engagements = true;
+  for (const l of d.launchers ?? []) {
+    p.launchers.set(l.id, l);
+    changes.launchers = true;
+  }
+  // the server sends the sensors with the deltas that end a core cycle (about once a
+  // second) and an empty list with the others
+  if (Array.isArray(d.sensors) && d.sensors.length > 0) {
+    p.sensors = d.sensors;
+    changes.sensors = true;
+  }
+  if (d.stats) {
+    p.stats = d.stats;
+    changes.status = true;
+  }
+  if (typeof d.speed === 'number' && d.speed !== p.speed) {
+    p.speed = d.speed;
+    changes.status = true;
+  }
+  if (typeof d.paused === 'boolean' && d.paused !== p.paused) {
+    p.paused = d.paused;
+    changes.status = true;
+  }
+  return { kind: 'applied', changes };
 }
 
 /** Open recommendations, most urgent first: threat rank, then the launch window's close. */

@@ -30,6 +30,8 @@ export class Stream {
   private watchdog: ReturnType<typeof setInterval> | null = null;
   private lastMessageAt = 0;
   resyncs = 0;
+  /** messages received and the time spent parsing them (ms), for the page's perf counters */
+  readonly stats = { messages: 0, parseMs: 0 };
 
   /**
    * `staleAfterMs()` is how long the stream may stay silent before it counts as dead
@@ -120,10 +122,14 @@ export class Stream {
     this.ws = ws;
     ws.onmessage = (ev) => {
       let msg: Snapshot | Delta;
+      const t0 = performance.now();
       try {
         msg = JSON.parse(typeof ev.data === 'string' ? ev.data : '');
       } catch {
         return; // not JSON: ignore
+      } finally {
+        this.stats.messages++;
+        this.stats.parseMs += performance.now() - t0;
       }
       this.lastMessageAt = Date.now();
       if (msg.type === 'snapshot') {

@@ -1,6 +1,6 @@
-// milsymbol images for MapLibre: one image per distinct SIDC, added to the map once.
-// The milsymbol canvas is re-centred on the symbol's anchor so MapLibre's default
-// icon-anchor 'center' puts the anchor exactly on the position.
+// milsymbol images: one per distinct SIDC, rendered once. The milsymbol canvas is re-centred
+// on the symbol's anchor, so that drawing it centred (MapLibre's default icon-anchor 'center',
+// or the overlay's drawImage at x - w/2) puts the anchor exactly on the position.
 
 import { letterair, letterequipment, ms } from 'milsymbol-lean';
 
@@ -14,7 +14,8 @@ export interface SymbolImage {
   pixelRatio: number;
 }
 
-export function renderSymbol(sidc: string, size: number, pixelRatio: number): SymbolImage {
+/** The symbol on a canvas centred on its anchor, `pixelRatio` device pixels per CSS pixel. */
+export function symbolCanvas(sidc: string, size: number, pixelRatio: number): HTMLCanvasElement {
   const sym = new ms.Symbol(sidc, {
     size,
     // dark background: keep the 2525 light fills but give the frame a dark outline for contrast
@@ -35,7 +36,13 @@ export function renderSymbol(sidc: string, size: number, pixelRatio: number): Sy
   canvas.height = Math.max(1, 2 * halfH);
   const ctx = canvas.getContext('2d')!;
   ctx.drawImage(src, halfW - ax, halfH - ay);
-  const img = ctx.getImageData(0, 0, canvas.width, canvas.height);
+  return canvas;
+}
+
+/** The symbol as RGBA pixels (a MapLibre image). */
+export function renderSymbol(sidc: string, size: number, pixelRatio: number): SymbolImage {
+  const canvas = symbolCanvas(sidc, size, pixelRatio);
+  const img = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
   return { width: canvas.width, height: canvas.height, data: img.data, pixelRatio };
 }
 

@@ -133,7 +133,8 @@ export interface Engagement {
   updated_t_s: number;
   earliest_launch_t_s: number;
   latest_launch_t_s: number;
-  intercept: { lat_deg: number; lon_deg: number; alt_m: number; t_s: number } | null;
+  /** the planned intercept point; the real server sends `t_s: null` (time not planned) */
+  intercept: { lat_deg: number; lon_deg: number; alt_m: number; t_s: number | null } | null;
   pk: number;
   expected_leakage: number;
   threat_value: number;
@@ -183,7 +184,8 @@ export interface Delta {
   engagements?: Engagement[];
   launchers?: Launcher[];
   stats?: Stats;
-  /** Not in the contract's delta example; taken when the server sends them. */
+  /** Every sensor, in the deltas that end a core cycle; empty (or absent) in the others. */
+  sensors?: Sensor[];
   speed?: number;
   paused?: boolean;
 }

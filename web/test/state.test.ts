@@ -4,6 +4,10 @@ import {
   engagementHistory,
   extendTrail,
   fromSnapshot,
+  mergeChanges,
+  newerEngagement,
+  noChanges,
+  putEngagement,
   recommendations,
   TRAIL_MAX,
 } from '../src/state';
@@ -113,7 +117,12 @@ describe('applyDelta', () => {
         tracks: { upsert: [track(1, { lat_deg: 10.1, time_ns: 1e18 + 1e9 }), track(3)], remove: [2] },
       }),
     );
-    expect(r).toEqual({ kind: 'applied' });
+    expect(r.kind).toBe('applied');
+    if (r.kind === 'applied') {
+      expect([...r.changes.tracks].sort()).toEqual([1, 2, 3]);
+      expect(r.changes.engagements).toBe(false);
+      expect(r.changes.sensors).toBe(false);
+    }
     expect(p.version).toBe(11);
     expect(p.t_s).toBe(101);
     expect([...p.tracks.keys()].sort()).toEqual([1, 3]);
@@ -133,6 +142,52 @@ describe('applyDelta', () => {
     applyDelta(p, delta(11, { engagements: [eng(5, { status: 'approved' }), eng(6)] }));
     expect(p.engagements.get(5)!.status).toBe('approved');
     expect(p.engagements.size).toBe(2);
+  });
+
+  it('reports engagement changes only when a record really changed', () => {
+    const p = fromSnapshot(snapshot());
+    const r1 = applyDelta(p, delta(11, { engagements: [eng(5)] })); // the same record again
+    expect(r1.kind === 'applied' && r1.changes.engagements).toBe(false);
+    const r2 = applyDelta(p, delta(12, { engagements: [eng(5, { latest_launch_t_s: 160, updated_t_s: 101 })] }));
+    expect(r2.kind === 'applied' && r2.changes.engagements).toBe(true);
+  });
+
+  it('never moves a record back: an older delta after the approve answer keeps it approved', () => {
+    const p = fromSnapshot(snapshot());
+    // the HTTP answer of the approval (decided at t 102) is stored first ...
+    expect(putEngagement(p, eng(5, { status: 'approved', updated_t_s: 102, decided_by: 'op' }))).toBe(true);
+    // ... then a delta from just before the decision arrives
+    applyDelta(p, delta(11, { engagements: [eng(5, { status: 'recommended', updated_t_s: 101 })] }));
+    expect(p.engagements.get(5)!.status).toBe('approved');
+    // at the same time, the record further along wins
+    expect(newerEngagement(eng(5, { status: 'engaged', updated_t_s: 103 }), eng(5, { status: 'approved', updated_t_s: 103 })).status).toBe('engaged');
+    expect(newerEngagement(eng(5, { status: 'approved', updated_t_s: 103 }), eng(5, { status: 'kill', updated_t_s: 103 })).status).toBe('kill');
+    // later records always win
+    applyDelta(p, delta(12, { engagements: [eng(5, { status: 'engaged', updated_t_s: 104 })] }));
+    expect(p.engagements.get(5)!.status).toBe('engaged');
+  });
+
+  it('takes the sensors of cycle deltas and ignores the empty list of the others', () => {
+    const sensor = { id: 1, name: 'R1', kind: 'radar3d', lat_deg: 10, lon_deg: -30, alt_m: 0, max_range_m: 1e5, rotation_period_s: 6, plots_per_s: 10, status: 'ok' };
+    const p = fromSnapshot(snapshot({ sensors: [sensor] }));
+    const r1 = applyDelta(p, delta(11, { sensors: [] }));
+    expect(p.sensors.length).toBe(1);
+    expect(r1.kind === 'applied' && r1.changes.sensors).toBe(false);
+    const r2 = applyDelta(p, delta(12, { sensors: [{ ...sensor, status: 'silent' }] }));
+    expect(p.sensors[0].status).toBe('silent');
+    expect(r2.kind === 'applied' && r2.changes.sensors).toBe(true);
+  });
+
+  it('merges the changes of several deltas', () => {
+    const a = noChanges();
+    a.tracks.add(1);
+    const b = noChanges();
+    b.tracks.add(2);
+    b.engagements = true;
+    const m = mergeChanges(a, b);
+    expect([...m.tracks].sort()).toEqual([1, 2]);
+    expect(m.engagements).toBe(true);
+    expect(m.launchers).toBe(false);
   });
 
   it('detects a version gap and applies nothing', () => {

@@ -3,8 +3,9 @@ import { ApiError } from '../src/api';
 import { flightLevel, formatCountdown, formatScenarioTime, formatUtc } from '../src/format';
 import { backoffMs } from '../src/stream';
 import type { TrackView } from '../src/state';
-import { refusalText } from '../src/ui/engagements';
-import { matchesFilter } from '../src/ui/tracktable';
+import { refusalText, statusText, windowText } from '../src/ui/engagements';
+import type { Engagement } from '../src/types';
+import { matchesFilter, visibleRows } from '../src/ui/tracktable';
 
 describe('refusalText', () => {
   it('says which role was refused (403)', () => {
@@ -15,6 +16,17 @@ describe('refusalText', () => {
   it('says a lapsed recommendation is gone (409)', () => {
     const t = refusalText(new ApiError(409, 'engagement 7 is lapsed', 'x'), 'reject', 7, 'operator');
     expect(t).toMatch(/^refused: E7 is no longer recommended \(409/);
+  });
+  it('on a 409 says what the server says became of it (status, who, comment)', () => {
+    const rec = { id: 7, status: 'lapsed', decided_by: null, comment: 'launch window closed' };
+    const err = new ApiError(409, 'engagement 7 is lapsed', 'api/engagements/7/approve', { error: 'engagement 7 is lapsed', engagement: rec });
+    expect(err.engagement?.status).toBe('lapsed');
+    expect(refusalText(err, 'approve', 7, 'operator')).toBe('refused: E7 is no longer recommended: lapsed — launch window closed (409)');
+    const taken = new ApiError(409, 'x', 'x', { engagement: { id: 7, status: 'approved', decided_by: 'op2', comment: null } });
+    expect(refusalText(taken, 'approve', 7, 'operator')).toBe('refused: E7 is no longer recommended: approved by op2 (409)');
+    // a body without a usable record
+    expect(new ApiError(409, 'x', 'x', { error: 'x', engagement: null }).engagement).toBeNull();
+    expect(new ApiError(409, 'x', 'x', 'not json').engagement).toBeNull();
   });
   it('reports network failures as not sent', () => {
     expect(refusalText(new ApiError(0, 'timed out', 'x'), 'approve', 1, 'operator')).toBe('not sent: timed out');
@@ -71,5 +83,31 @@ describe('matchesFilter', () => {
     expect(matchesFilter(t, { ...f, text: '4101' })).toBe(true);
     expect(matchesFilter({ ...t, callsign: 'PTL01' }, { ...f, text: 'ptl' })).toBe(true);
     expect(matchesFilter(t, { ...f, text: 'zzz' })).toBe(false);
+  });
+});
+
+describe('visibleRows', () => {
+  it('covers the rows in view plus a margin, clamped to the table', () => {
+    expect(visibleRows(0, 170, 17, 230, 8)).toEqual([0, 18]);
+    expect(visibleRows(1700, 170, 17, 230, 8)).toEqual([92, 118]);
+    expect(visibleRows(3900, 170, 17, 230, 8)).toEqual([221, 229]);
+    expect(visibleRows(0, 170, 17, 0)).toEqual([0, -1]);
+    expect(visibleRows(0, 0, 0, 5)[1]).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('engagement texts', () => {
+  const e = { id: 3, status: 'recommended', earliest_launch_t_s: 110, latest_launch_t_s: 165, decided_by: null, comment: null } as unknown as Engagement;
+  it('counts the launch window down', () => {
+    expect(windowText(e, 100)).toBe('opens in 0:10');
+    expect(windowText(e, 120)).toBe('closes in 0:45');
+    expect(windowText(e, 165)).toBe('window closed');
+  });
+  it('says what became of an engagement', () => {
+    expect(statusText({ ...e, status: 'approved', decided_by: 'op' })).toBe('APPROVED by op');
+    expect(statusText({ ...e, status: 'lapsed', comment: 'no longer in the plan' })).toBe('LAPSED — no longer in the plan');
+    expect(statusText({ ...e, status: 'rejected', decided_by: 'op', comment: 'friendly nearby' })).toBe('REJECTED by op — friendly nearby');
+    expect(statusText({ ...e, status: 'aborted', decided_by: 'op', comment: 'fire unit refused: not ready' })).toBe('ABORTED — fire unit refused: not ready · approved by op');
+    expect(statusText(undefined)).toBe('WITHDRAWN');
   });
 });
