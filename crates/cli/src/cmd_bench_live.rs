@@ -315,9 +315,10 @@ pub async fn run(p: LiveBenchParams) -> Result<LiveBenchReport> {
             measuring.store(true, std::sync::atomic::Ordering::Relaxed);
         }
         for (ri, r) in radars.iter().enumerate() {
-            // Each radar's block ends one ASTERIX time LSB (1/128 s) before the previous
-            // radar's, so that a track's time tells which block updated it.
-            let block_ns = t0_ns + (t1 * 1e9).round() as i64 - (ri as i64 % 8) * 7_812_500;
+            // Each radar's block is one ASTERIX time LSB (1/128 s) later than the previous
+            // radar's, so that a track's time tells which block updated it and the blocks
+            // arrive in time order (a late block would make the tracker replay).
+            let block_ns = t0_ns + (t1 * 1e9).round() as i64 - (7 - (ri as i64 % 8)) * 7_812_500;
             let tod = (block_ns - MIDNIGHT_NS) as f64 * 1e-9;
             let a0 = (r.phase + omega * t).rem_euclid(std::f64::consts::TAU);
             let w = omega * p.sector_s;

@@ -8,12 +8,16 @@
 //! Trajectory models by class:
 //! - ballistic missile and rocket: free fall under gravity (no drag; a rocket is the same arc
 //!   with a lower lethality), predicted impact where the arc meets the ground;
-//! - cruise missile: constant ground velocity at low level (height held, never below
-//!   `cruise_floor_m`), diving on an asset it passes within its radius;
+//! - cruise missile: constant ground velocity at low level (the tracked height held, never
+//!   below `cruise_floor_m`, the ground by default: a sea-skimmer is predicted where it flies,
+//!   so an interceptor whose floor is above it is not recommended), diving on an asset it
+//!   passes within its radius;
 //! - aircraft (fixed wing, helicopter): constant velocity; threatens an asset it passes within
 //!   the asset radius plus `weapon_release_range_m`;
 //! - drone: constant velocity (one-way attack assumed when it passes over an asset);
 //! - unknown: constant velocity.
+//!
+//! No constant-velocity prediction goes below the ground (z = 0): a descending track levels off.
 
 use nalgebra::Vector3;
 use serde::{Deserialize, Serialize};
@@ -41,6 +45,7 @@ pub struct ThreatParams {
     /// Sampling step for the closest-approach search, s.
     pub step_s: f64,
     pub gravity_mps2: f64,
+    /// Lowest height a cruise missile is predicted at, m (0: the ground).
     pub cruise_floor_m: f64,
     pub weapon_release_range_m: f64,
     /// Threats whose predicted arrival is outside the asset by more than this many standard
@@ -54,7 +59,7 @@ impl Default for ThreatParams {
             horizon_s: 600.0,
             step_s: 0.5,
             gravity_mps2: 9.806_65,
-            cruise_floor_m: 30.0,
+            cruise_floor_m: 0.0,
             weapon_release_range_m: 10_000.0,
             miss_sigmas: 3.0,
         }
@@ -189,6 +194,10 @@ impl Trajectory {
             TrajectoryModel::Ballistic | TrajectoryModel::Rocket
         ) {
             p.z -= 0.5 * self.gravity_mps2 * t * t;
+        } else {
+            // A descending aircraft or drone levels off at the ground rather than being
+            // predicted underground (which would make every envelope refuse it).
+            p.z = p.z.max(0.0);
         }
         p
     }
@@ -266,6 +275,9 @@ pub fn evaluate_threats(
         if !(v.is_finite() && v > 0.0) {
             return Err(ThreatError::BadParam(name));
         }
+    }
+    if !params.cruise_floor_m.is_finite() {
+        return Err(ThreatError::BadParam("cruise_floor_m"));
     }
     for a in assets {
         if !a.position.iter().all(|v| v.is_finite()) {

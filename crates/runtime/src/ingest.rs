@@ -257,9 +257,15 @@ mod tests {
         assert_eq!(out, vec![48, 0, 4, 1, 34, 0, 5, 1, 2]);
         assert_eq!(buf, vec![48, 0]);
         // A LEN below 3 is skipped byte by byte; what follows is read as a block header.
-        let mut bad = vec![7, 0, 1, 48, 0, 3];
+        let mut bad = vec![7, 0, 0, 0, 0, 3];
         let out = take_blocks(&mut bad);
-        assert_eq!(out, vec![7, 0, 1, 48, 0, 3]);
+        assert_eq!(out, vec![7, 0, 0, 0, 0, 3]);
         assert!(bad.is_empty());
+        // After a skipped byte, a header that announces more than has arrived waits for it
+        // (a stream cannot tell a long block from garbage until the bytes are there).
+        let mut waiting = vec![7, 0, 1, 48, 0, 3];
+        let out = take_blocks(&mut waiting);
+        assert_eq!(out, vec![7]);
+        assert_eq!(waiting, vec![0, 1, 48, 0, 3]);
     }
 }
