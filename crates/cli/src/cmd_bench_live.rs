@@ -43,6 +43,7 @@ pub struct LiveBenchParams {
     /// Extra false plots per second over all radars.
     pub clutter_per_s: f64,
     pub queue: usize,
+    pub shed_after_ms: u64,
     pub min_delta_ms: u64,
     pub seed: u64,
 }
@@ -68,7 +69,12 @@ pub struct LiveBenchReport {
     pub rss_mib_end: f64,
     /// Snapshot versions at the end of each quarter of the run (the picture kept updating).
     pub versions_by_quarter: Vec<u64>,
+    /// Process memory at the end of each quarter (bounded: it levels off).
+    pub rss_mib_by_quarter: Vec<f64>,
     pub load_average: String,
+    /// The drop and ingest lines of `GET /metrics` at the end of the run (what an operator's
+    /// monitoring sees).
+    pub metrics_dropped: Vec<String>,
 }
 
 fn rss_mib() -> f64 {
@@ -197,6 +203,7 @@ pub async fn run(p: LiveBenchParams) -> Result<LiveBenchReport> {
     let clock = Arc::new(Clock::new(t0_ns, 1.0));
     let mut shell = ShellConfig::new(&dir.join("journal.sqlite"));
     shell.data_capacity = p.queue;
+    shell.max_data_age = (p.shed_after_ms > 0).then(|| Duration::from_millis(p.shed_after_ms));
     shell.min_delta_interval = Duration::from_millis(p.min_delta_ms);
     let (handle, core_thread) = start(Core::new(site)?, &shell, clock.clone(), None)?;
     let ticks = tokio::spawn(tessera_runtime::shell::run_ticks(handle.clone(), 1.0));
@@ -382,6 +389,7 @@ pub async fn run(p: LiveBenchParams) -> Result<LiveBenchReport> {
         if (k + 1) * 4 >= steps * quarter {
             let v = handle.snapshot.borrow().version;
             rep.versions_by_quarter.push(v);
+            rep.rss_mib_by_quarter.push(rss_mib());
             quarter += 1;
         }
         rep.rss_mib_max = rep.rss_mib_max.max(rss_mib());
@@ -420,6 +428,23 @@ pub async fn run(p: LiveBenchParams) -> Result<LiveBenchReport> {
         .unwrap_or_default()
         .trim()
         .to_string();
+    rep.metrics_dropped = scrape_metrics(http)
+        .await
+        .unwrap_or_else(|e| vec![format!("scrape failed: {e}")])
+        .into_iter()
+        .filter(|l| {
+            [
+                "tessera_dropped_total",
+                "tessera_ingest",
+                "tessera_udp_kernel_drops",
+            ]
+            .iter()
+            .any(|p| l.starts_with(p))
+                || l.contains("initiations_refused")
+                || l.starts_with("tessera_tracks")
+        })
+        .filter(|l| !l.contains("_bucket"))
+        .collect();
     handle.shutdown();
     client.abort();
     let _ = server.await;
@@ -429,4 +454,17 @@ pub async fn run(p: LiveBenchParams) -> Result<LiveBenchReport> {
     let _ = tokio::task::spawn_blocking(move || core_thread.join()).await;
     std::fs::remove_dir_all(&dir).ok();
     Ok(rep)
+}
+
+/// `GET /metrics` over a plain HTTP/1.1 connection; the body's lines.
+async fn scrape_metrics(http: std::net::SocketAddr) -> Result<Vec<String>> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = tokio::net::TcpStream::connect(http).await?;
+    conn.write_all(b"GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+        .await?;
+    let mut body = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), conn.read_to_end(&mut body)).await??;
+    let text = String::from_utf8_lossy(&body);
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    Ok(body.lines().map(str::to_string).collect())
 }

@@ -38,6 +38,8 @@ pub struct LiveOptions {
     pub exit_after_s: Option<f64>,
     /// Capacity of the sensor-data queue.
     pub queue: usize,
+    /// UDP data older than this in the queue is shed (0: never), ms.
+    pub shed_after_ms: u64,
     /// The picture out: CAT062 by UDP, CoT by UDP, CoT by TCP (a TAK server).
     pub cat062_udp: Vec<SocketAddr>,
     pub cot_udp: Vec<SocketAddr>,
@@ -107,6 +109,8 @@ pub async fn run_live(opts: LiveOptions) -> Result<()> {
     let (orders_tx, orders_rx) = tokio::sync::mpsc::channel(256);
     let mut shell = ShellConfig::new(&opts.data_dir.join("journal.sqlite"));
     shell.data_capacity = opts.queue;
+    shell.max_data_age =
+        (opts.shed_after_ms > 0).then(|| std::time::Duration::from_millis(opts.shed_after_ms));
     let (handle, core_thread) = start(core, &shell, clock.clone(), Some(orders_tx))?;
 
     let (users, created) = UserStore::open(&opts.data_dir.join("users.json"))?;

@@ -64,6 +64,10 @@ enum Command {
         /// Capacity of the sensor-data queue (beyond it, UDP datagrams are dropped and counted).
         #[arg(long, default_value_t = 8192)]
         queue: usize,
+        /// UDP data that waited longer than this in the queue is dropped unapplied (counted as
+        /// stale), so that under overload the picture stays current; 0: never.
+        #[arg(long, default_value_t = 1000)]
+        shed_after_ms: u64,
         /// Logs as JSON lines.
         #[arg(long)]
         log_json: bool,
@@ -247,6 +251,9 @@ enum BenchCommand {
         clutter_per_s: f64,
         #[arg(long, default_value_t = 8192)]
         queue: usize,
+        /// UDP data that waited longer than this is shed (0: never).
+        #[arg(long, default_value_t = 1000)]
+        shed_after_ms: u64,
         #[arg(long, default_value_t = 10)]
         min_delta_ms: u64,
         #[arg(long, default_value_t = 1)]
@@ -334,6 +341,7 @@ fn main() -> Result<()> {
             no_sim,
             exit_after_s,
             queue,
+            shed_after_ms,
             log_json,
             cat062_udp,
             cot_udp,
@@ -369,6 +377,7 @@ fn main() -> Result<()> {
                 no_sim,
                 exit_after_s,
                 queue,
+                shed_after_ms,
                 cat062_udp,
                 cot_udp,
                 cot_tcp,
@@ -535,6 +544,7 @@ fn main() -> Result<()> {
             warmup_s,
             clutter_per_s,
             queue,
+            shed_after_ms,
             min_delta_ms,
             seed,
         }) => {
@@ -555,6 +565,7 @@ fn main() -> Result<()> {
                     warmup_s,
                     clutter_per_s,
                     queue,
+                    shed_after_ms,
                     min_delta_ms,
                     seed,
                 },

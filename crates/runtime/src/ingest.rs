@@ -39,13 +39,25 @@ pub struct UdpSource {
 
 /// Binds a UDP source and returns its socket (so that tests can learn the port).
 pub async fn bind_udp(src: &UdpSource) -> Result<UdpSocket, IngestError> {
-    let sock = UdpSocket::bind(src.listen)
-        .await
-        .map_err(|source| IngestError::Io {
-            what: "bind UDP",
-            addr: src.listen.to_string(),
-            source,
-        })?;
+    let io = |what: &'static str| {
+        let addr = src.listen.to_string();
+        move |source| IngestError::Io { what, addr, source }
+    };
+    let raw = socket2::Socket::new(
+        socket2::Domain::for_address(src.listen),
+        socket2::Type::DGRAM,
+        Some(socket2::Protocol::UDP),
+    )
+    .map_err(io("UDP socket"))?;
+    // A large receive buffer rides out the core's pauses (the kernel caps it at rmem_max);
+    // what still overflows is read back from /proc/net/udp and exposed.
+    let _ = raw.set_recv_buffer_size(UDP_RECV_BUFFER);
+    if src.multicast.is_some() {
+        raw.set_reuse_address(true).map_err(io("SO_REUSEADDR"))?;
+    }
+    raw.set_nonblocking(true).map_err(io("non-blocking"))?;
+    raw.bind(&src.listen.into()).map_err(io("bind UDP"))?;
+    let sock = UdpSocket::from_std(raw.into()).map_err(io("bind UDP"))?;
     if let Some(group) = src.multicast {
         sock.join_multicast_v4(group, src.iface)
             .map_err(|source| IngestError::Io {
@@ -57,13 +69,53 @@ pub async fn bind_udp(src: &UdpSource) -> Result<UdpSocket, IngestError> {
     Ok(sock)
 }
 
+/// Receive buffer asked for each UDP socket, bytes.
+const UDP_RECV_BUFFER: usize = 8 << 20;
+
+/// Datagrams the kernel dropped on sockets bound to local `port` (the last column of
+/// `/proc/net/udp` and `/proc/net/udp6`); `None` where that file does not exist.
+pub fn kernel_udp_drops(port: u16) -> Option<u64> {
+    let mut found = None;
+    for file in ["/proc/net/udp", "/proc/net/udp6"] {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            let local_port = cols
+                .get(1)
+                .and_then(|a| a.rsplit(':').next())
+                .and_then(|p| u16::from_str_radix(p, 16).ok());
+            if local_port == Some(port)
+                && let Some(d) = cols.last().and_then(|d| d.parse::<u64>().ok())
+            {
+                *found.get_or_insert(0) += d;
+            }
+        }
+    }
+    found
+}
+
 /// Receives datagrams until shutdown.
 pub async fn run_udp(handle: Handle, src: UdpSource, sock: UdpSocket) {
     let mut stop = handle.shutdown_signal();
     let mut buf = vec![0u8; 65_536];
+    let port = sock.local_addr().map_or(0, |a| a.port());
+    let mut poll = tokio::time::interval(std::time::Duration::from_secs(1));
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         let n = tokio::select! {
             _ = stop.changed() => return,
+            _ = poll.tick() => {
+                if let Some(d) = kernel_udp_drops(port) {
+                    handle
+                        .metrics
+                        .udp_kernel_drops
+                        .get_or_create(&crate::metrics::Metrics::name(&src.name))
+                        .set(d as i64);
+                }
+                continue;
+            }
             r = sock.recv_from(&mut buf) => match r {
                 Ok((n, _)) => n,
                 Err(e) => {

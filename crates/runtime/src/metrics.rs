@@ -43,6 +43,9 @@ pub struct Metrics {
     pub stream_clients: Gauge,
     pub http_requests: Family<HttpLabels, Counter>,
     pub queue_depth: Gauge,
+    /// Datagrams the kernel dropped on a full socket buffer before Tessera could read them
+    /// (Linux `/proc/net/udp`), by UDP source.
+    pub udp_kernel_drops: Family<NameLabel, Gauge>,
 }
 
 impl Default for Metrics {
@@ -52,6 +55,14 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Every sensor-data drop: queue full (`data`) and shed as stale (`stale`).
+    pub fn dropped_total(&self) -> u64 {
+        ["data", "stale"]
+            .iter()
+            .map(|n| self.dropped.get_or_create(&Self::name(n)).get())
+            .sum()
+    }
+
     pub fn new() -> Self {
         let m = Self {
             registry: Mutex::new(Registry::with_prefix("tessera")),
@@ -67,6 +78,7 @@ impl Metrics {
             stream_clients: Gauge::default(),
             http_requests: Family::default(),
             queue_depth: Gauge::default(),
+            udp_kernel_drops: Family::default(),
         };
         {
             let mut r = m.registry.lock().expect("registry");
@@ -120,6 +132,11 @@ impl Metrics {
                 "http_requests",
                 "HTTP requests by route and status",
                 m.http_requests.clone(),
+            );
+            r.register(
+                "udp_kernel_drops",
+                "Datagrams the kernel dropped on a full socket buffer, by UDP source",
+                m.udp_kernel_drops.clone(),
             );
             r.register(
                 "queue_depth",

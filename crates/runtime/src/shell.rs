@@ -35,6 +35,8 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 pub struct Envelope {
     pub input: Input,
     pub received: Instant,
+    /// Offered without back-pressure (UDP): may be shed when it waited too long.
+    pub sheddable: bool,
 }
 
 impl Envelope {
@@ -42,6 +44,14 @@ impl Envelope {
         Self {
             input,
             received: Instant::now(),
+            sheddable: false,
+        }
+    }
+
+    fn offered(input: Input) -> Self {
+        Self {
+            sheddable: true,
+            ..Self::now(input)
         }
     }
 }
@@ -170,6 +180,13 @@ pub struct ShellConfig {
     /// Smallest interval between two deltas that carry only track updates (a browser cannot
     /// render hundreds of messages a second); cycles and engagement changes go out at once.
     pub min_delta_interval: std::time::Duration,
+    /// Offered sensor data (UDP) that waited longer than this in the queue is dropped
+    /// unapplied (counted as `tessera_dropped_total{name="stale"}`): under overload the
+    /// picture stays current instead of falling ever further behind. `None`: never shed.
+    pub max_data_age: Option<std::time::Duration>,
+    /// Deltas the broadcast ring holds for slow stream clients (one that falls further behind
+    /// gets a fresh snapshot).
+    pub delta_ring: usize,
 }
 
 impl ShellConfig {
@@ -181,6 +198,8 @@ impl ShellConfig {
             history_step_s: 1.0,
             history_budget_bytes: 256 << 20,
             min_delta_interval: std::time::Duration::from_millis(10),
+            max_data_age: Some(std::time::Duration::from_secs(1)),
+            delta_ring: 256,
         }
     }
 }
@@ -237,7 +256,7 @@ impl Handle {
                 .get_or_create(&Metrics::name(source))
                 .inc_by(data.len() as u64);
         }
-        match self.data_tx.try_send(Envelope::now(input)) {
+        match self.data_tx.try_send(Envelope::offered(input)) {
             Ok(()) => true,
             Err(_) => {
                 self.metrics
@@ -329,12 +348,9 @@ impl Handle {
         self.shutdown.subscribe()
     }
 
-    /// Drops counted so far.
+    /// Drops counted so far (queue full, and shed because they waited too long).
     pub fn dropped(&self) -> u64 {
-        self.metrics
-            .dropped
-            .get_or_create(&Metrics::name("data"))
-            .get()
+        self.metrics.dropped_total()
     }
 }
 
@@ -368,11 +384,7 @@ impl Loop {
             seq: self.seq,
             speed: self.clock.speed(),
             paused: self.clock.paused(),
-            dropped: self
-                .metrics
-                .dropped
-                .get_or_create(&Metrics::name("data"))
-                .get(),
+            dropped: self.metrics.dropped_total(),
         }
     }
 
@@ -429,11 +441,7 @@ impl Loop {
 
     fn stats(&self) -> Stats {
         let mut s = self.core.stats();
-        s.dropped = self
-            .metrics
-            .dropped
-            .get_or_create(&Metrics::name("data"))
-            .get();
+        s.dropped = self.metrics.dropped_total();
         s.cycle_ms_p99 = self.p99_cycle_ms();
         s
     }
@@ -569,6 +577,10 @@ impl Loop {
         g("launches", c.launches);
         g("kills", c.kills);
         g("misses", c.misses);
+        let t = self.core.picture().tracker().stats();
+        g("initiations_refused", t.initiations_refused);
+        g("out_of_sequence_applied", t.out_of_sequence_applied);
+        g("rejected_too_old", t.rejected_too_old);
         let s = self.core.stats();
         self.metrics
             .tracks
@@ -595,7 +607,7 @@ pub fn start(
     let journal = Journal::create(&cfg.journal, core.site(), started_unix_ns)?;
     let (data_tx, mut data_rx) = mpsc::channel::<Envelope>(cfg.data_capacity.max(1));
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<Control>(1024);
-    let (deltas, _) = broadcast::channel(1024);
+    let (deltas, _) = broadcast::channel(cfg.delta_ring.max(16));
     let (snap_tx, snap_rx) = watch::channel(SnapshotCache::default());
     let (jtx, jrx) = watch::channel(JournalInfo {
         path: cfg.journal.display().to_string(),
@@ -644,6 +656,7 @@ pub fn start(
         deferred: false,
     };
     let depth = handle.clone();
+    let max_age = cfg.max_data_age;
     let thread = std::thread::Builder::new()
         .name("tessera-core".into())
         .spawn(move || {
@@ -692,7 +705,16 @@ pub fn start(
                                 f(&acc);
                             }
                             Msg::Data(env) => {
-                                lp.apply(env);
+                                if env.sheddable
+                                    && max_age.is_some_and(|a| env.received.elapsed() > a)
+                                {
+                                    lp.metrics
+                                        .dropped
+                                        .get_or_create(&Metrics::name("stale"))
+                                        .inc();
+                                } else {
+                                    lp.apply(env);
+                                }
                             }
                         }
                         n += 1;

@@ -83,3 +83,64 @@ async fn inputs_are_journaled_and_deltas_numbered() {
     assert_eq!(reader.cycles(run).unwrap().len(), 20);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Under overload the picture stays current: offered (UDP) data that waited in the queue longer
+/// than the shell's `max_data_age` is dropped unapplied and counted as stale, never journaled;
+/// data sent with back-pressure (TCP, replay) is never shed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_offered_data_is_shed_and_counted() {
+    let dir = std::env::temp_dir().join(format!("tessera-shed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("j.sqlite");
+    let _ = std::fs::remove_file(&path);
+    let site = SiteConfig::from_world(&tessera_sim::world::default_world()).unwrap();
+    let epoch = site.epoch_unix_ns;
+    let clock = Arc::new(Clock::new(epoch, 1.0));
+    let mut cfg = ShellConfig::new(&path);
+    cfg.max_data_age = Some(std::time::Duration::from_millis(50));
+    let (handle, thread) = start(Core::new(site).unwrap(), &cfg, clock, None).unwrap();
+    let block = |k: i64| Input::Asterix {
+        source: 1,
+        recv_ns: epoch + k,
+        data: vec![48, 0, 3],
+    };
+    // Keep the core busy for 300 ms while data queues up behind it.
+    let busy = {
+        let h = handle.clone();
+        tokio::spawn(async move {
+            h.query(|_| std::thread::sleep(std::time::Duration::from_millis(300)))
+                .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    for k in 0..10 {
+        assert!(handle.offer("udp", block(k)));
+    }
+    handle.send("tcp", block(10)).await.unwrap();
+    busy.await.unwrap().unwrap();
+    // Fresh data after the stall is applied.
+    for k in 11..14 {
+        assert!(handle.offer("udp", block(k)));
+    }
+    let applied = loop {
+        let n = handle.query(|c| c.core.counters().inputs).await.unwrap();
+        if n >= 4 {
+            break n;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
+    assert_eq!(applied, 4, "the TCP block and the three fresh datagrams");
+    assert_eq!(handle.dropped(), 10);
+    let text = handle.metrics.render();
+    assert!(
+        text.contains("tessera_dropped_total{name=\"stale\"} 10"),
+        "{text}"
+    );
+    handle.shutdown();
+    drop(handle);
+    thread.join().unwrap();
+    let reader = JournalReader::open(&path).unwrap();
+    let run = reader.runs().unwrap()[0];
+    assert_eq!(reader.counts(run).unwrap().inputs, 4);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -159,6 +159,11 @@ pub struct TrackerSettings {
     /// Longest span of report times within one sector scan, s (reports older than the scan's
     /// time by more are refused and counted as invalid).
     pub max_sector_window_s: f64,
+    /// Most tracks (tentative, confirmed, coasting) held at once: beyond it, reports that
+    /// would start a track are counted (`initiations_refused`) and start none, so a flood of
+    /// clutter cannot grow memory without bound. Tentative tracks die within a few scans, so
+    /// room comes back as the flood passes.
+    pub max_live_tracks: usize,
 }
 
 impl Default for TrackerSettings {
@@ -171,6 +176,7 @@ impl Default for TrackerSettings {
             out_of_sequence_lag_s: 2.0,
             claim_threshold: 0.5,
             max_sector_window_s: 2.0,
+            max_live_tracks: 100_000,
         }
     }
 }
@@ -293,6 +299,8 @@ pub struct TrackerStats {
     pub out_of_sequence_applied: u64,
     pub reprocessed_scans: u64,
     pub tracks_initiated: u64,
+    /// Reports that would have started a track while `max_live_tracks` were held.
+    pub initiations_refused: u64,
     pub tracks_confirmed: u64,
     pub tracks_deleted: u64,
     pub numerical_failures: u64,
@@ -689,6 +697,11 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         if !(ok(s.out_of_sequence_lag_s) && s.out_of_sequence_lag_s >= 0.0) {
             return Err(TrackError::Config(
                 "out_of_sequence_lag_s must be non-negative".into(),
+            ));
+        }
+        if s.max_live_tracks == 0 {
+            return Err(TrackError::Config(
+                "max_live_tracks must be at least 1".into(),
             ));
         }
         if !(ok(s.vertical_extent_m) && s.vertical_extent_m > 0.0) {
@@ -1460,6 +1473,10 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         // 7. New tentative tracks from unclaimed reports.
         for (j, m) in models.iter().enumerate() {
             if claim[j] >= self.settings.claim_threshold {
+                continue;
+            }
+            if self.live_tracks() >= self.settings.max_live_tracks {
+                self.stats.initiations_refused += 1;
                 continue;
             }
             let id = self.new_track(m, t, scan.sensor.id);
@@ -2238,6 +2255,10 @@ impl<P: Predictor, U: Updater<State = P::State>> Tracker<P, U> {
         // 8. New tentative tracks from unclaimed reports, at their own times.
         for (j, m) in models.iter().enumerate() {
             if claim[j] >= self.settings.claim_threshold {
+                continue;
+            }
+            if self.live_tracks() >= self.settings.max_live_tracks {
+                self.stats.initiations_refused += 1;
                 continue;
             }
             let id = self.new_track(m, meas[j].time, scan.sensor.id);

@@ -257,3 +257,40 @@ fn invalid_configuration_is_an_error_naming_the_field() {
             .contains("detection_probability")
     );
 }
+
+/// A capacity limit keeps memory bounded under a flood: with room for 15 tracks the tracker
+/// never holds more, counts every report that would have started one, and picks tracks up again
+/// once tentative ones die; without the limit the same scans confirm every target.
+#[test]
+fn the_live_track_limit_holds_and_counts_what_it_refused() {
+    let s = scenario(40, 12, 5);
+    let sensors = |tracker: &mut AnyTracker| {
+        for r in &s.header.radars {
+            tracker.register_sensor(SensorSite::aligned(
+                SensorId(r.id),
+                SensorKind::Radar3d,
+                Vector3::new(r.position[0], r.position[1], r.position[2]),
+            ));
+        }
+    };
+    let mut cfg = TrackerConfig::default();
+    cfg.settings.max_live_tracks = 15;
+    let mut limited = build(&cfg).unwrap();
+    sensors(&mut limited);
+    for scan in scans(&s) {
+        limited.process(scan).unwrap();
+        assert!(limited.live_tracks() <= 15, "{}", limited.live_tracks());
+    }
+    assert!(limited.stats().initiations_refused > 0);
+    assert!(!limited.confirmed_tracks().is_empty());
+    let mut free = build(&TrackerConfig::default()).unwrap();
+    sensors(&mut free);
+    run(&mut free, scans(&s));
+    assert_eq!(free.stats().initiations_refused, 0);
+    assert!(free.confirmed_tracks().len() > 15);
+    cfg.settings.max_live_tracks = 0;
+    assert!(
+        build(&cfg).is_err(),
+        "a zero limit is a configuration error"
+    );
+}
