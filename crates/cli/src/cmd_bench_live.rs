@@ -437,13 +437,14 @@ pub async fn run(p: LiveBenchParams) -> Result<LiveBenchReport> {
                 "tessera_dropped_total",
                 "tessera_ingest",
                 "tessera_udp_kernel_drops",
+                "tessera_cycle_seconds",
             ]
             .iter()
             .any(|p| l.starts_with(p))
                 || l.contains("initiations_refused")
                 || l.starts_with("tessera_tracks")
         })
-        .filter(|l| !l.contains("_bucket"))
+        .filter(|l| !l.contains("_bucket") || l.starts_with("tessera_cycle_seconds"))
         .collect();
     handle.shutdown();
     client.abort();

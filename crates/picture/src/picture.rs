@@ -390,6 +390,11 @@ impl Picture {
     }
 
     /// Live tracks of the tracker that are not (yet) in the picture: tentative ones.
+    /// Tracks in the picture: exactly the tracker's confirmed and coasting tracks.
+    pub fn published_count(&self) -> usize {
+        self.tracks.len()
+    }
+
     pub fn tentative_count(&self) -> usize {
         self.tracker.live_tracks().saturating_sub(self.tracks.len())
     }

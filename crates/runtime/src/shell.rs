@@ -362,6 +362,8 @@ struct Loop {
     snapshot: watch::Sender<SnapshotCache>,
     journal_info: watch::Sender<JournalInfo>,
     history: Arc<Mutex<History>>,
+    /// Snapshots for the history ring, serialised off the core thread.
+    history_tx: std::sync::mpsc::SyncSender<Snapshot>,
     clock: Arc<Clock>,
     metrics: Arc<Metrics>,
     orders: Option<mpsc::Sender<FireOrder>>,
@@ -539,12 +541,10 @@ impl Loop {
             });
             let due = self.history.lock().expect("history").due(t_s);
             if due {
+                // Serialised on the history thread: the core goes back to the feeds.
                 let light = self.access().snapshot(false);
-                if let Ok(json) = serde_json::to_string(&light) {
-                    self.history
-                        .lock()
-                        .expect("history")
-                        .push(light.t_s, Arc::from(json));
+                if self.history_tx.try_send(light).is_err() {
+                    tracing::debug!("history writer busy: entry skipped");
                 }
             }
         }
@@ -633,7 +633,28 @@ pub fn start(
         shutdown,
         started: Instant::now(),
     };
+    let (history_tx, history_rx) = std::sync::mpsc::sync_channel::<Snapshot>(2);
+    {
+        let history = history.clone();
+        std::thread::Builder::new()
+            .name("tessera-history".into())
+            .spawn(move || {
+                while let Ok(light) = history_rx.recv() {
+                    if let Ok(json) = serde_json::to_string(&light) {
+                        history
+                            .lock()
+                            .expect("history")
+                            .push(light.t_s, Arc::from(json));
+                    }
+                }
+            })
+            .map_err(|e| JournalError::Content {
+                path: cfg.journal.clone(),
+                what: format!("cannot start the history thread: {e}"),
+            })?;
+    }
     let mut lp = Loop {
+        history_tx,
         core,
         journal,
         seq: 0,
