@@ -330,16 +330,19 @@ impl Picture {
         let len = self.config.trail_len;
         let ids: Vec<TrackId> = self.tracks.keys().copied().collect();
         for id in ids {
-            let (pos_now, vel, height, updates, age, coop, prev_id, prev_class) = {
+            let (pos_now, geo_now, vel, height, updates, age, coop, prev_id, prev_class) = {
                 let pt = &self.tracks[&id];
                 let dt = now.seconds_since(pt.track.time).max(0.0);
                 let s = &pt.track.state;
                 let p = Vector3::new(s[0] + s[1] * dt, s[2] + s[3] * dt, s[4] + s[5] * dt);
                 let v = Vector3::new(s[1], s[3], s[5]);
+                // One geodetic conversion serves the height and the trail.
+                let g = self.frame.enu_to_geodetic(&Position::from_raw(p)).ok();
                 (
                     p,
+                    g,
                     v,
-                    self.height_of(&p),
+                    g.as_ref().map_or(p.z, |g| g.height()),
                     pt.track.updates,
                     now.seconds_since(pt.first_time),
                     pt.attributes.cooperating(now, window),
@@ -373,7 +376,7 @@ impl Picture {
                 self.changed.insert(id);
             }
             if pt.published() && pt.last_trail.is_none_or(|t| now.seconds_since(t) >= period) {
-                if let Ok(g) = self.frame.enu_to_geodetic(&Position::from_raw(pos_now)) {
+                if let Some(g) = &geo_now {
                     pt.trail.push_back([g.lat_deg(), g.lon_deg(), g.height()]);
                     while pt.trail.len() > len {
                         pt.trail.pop_front();
