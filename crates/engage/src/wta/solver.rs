@@ -229,7 +229,15 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
         pb,
         opts,
         &lam0,
-        (n_sub, 1.0, if use_lp { 10 } else { 5 }, end),
+        (n_sub, 1.0, if use_lp { 10 } else { 3 }, end),
+        // Polyak steps aim at an estimate of the dual optimum. Without the LP the subgradient
+        // makes the bound: it aims a fifth of the way from the best bound to the incumbent and
+        // halves its step after 5 iterations without progress (measured at 200x200, 50 ms:
+        // mean gap 6.5 % -> 4.2 % envelope, 2.3 % -> 1.2 % static, against aiming at the
+        // incumbent, which sits 1-4 % above the optimum there, and halving after 15). Before
+        // the LP the old rule stays: the new one slowed the 80x80 proofs (static s1 2.4 s ->
+        // 4.9 s) and left envelope s1 at a 1.7 % gap after 10 s instead of 0.8 %.
+        if use_lp { (1.0, 15) } else { (0.2, 5) },
         &mut meter,
         &mut st,
         &mut pricer,
@@ -284,6 +292,7 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
             opts,
             &lam,
             (n, 0.2, 1, end),
+            (1.0, 15),
             &mut meter,
             &mut st,
             &mut pricer,
@@ -430,6 +439,7 @@ fn dual_ascent(
     opts: &SolveOptions,
     start: &[f64],
     (max_iter, theta0, primal_every, end_frac): (u64, f64, u64, f64),
+    (target_frac, patience): (f64, u32),
     meter: &mut Meter,
     st: &mut State,
     pricer: &mut Pricer,
@@ -462,7 +472,7 @@ fn dual_ascent(
             since = 0;
         } else {
             since += 1;
-            if since >= 15 {
+            if since >= patience {
                 theta *= 0.5;
                 since = 0;
                 lam.clone_from(&best_lam);
@@ -509,7 +519,8 @@ fn dual_ascent(
         if meter.spent(end_frac) {
             break;
         }
-        let step = theta * (st.ub - ev.bound).max(1e-9 * st.ub) / norm2;
+        let target = st.lb + target_frac * (st.ub - st.lb);
+        let step = theta * (target - ev.bound).max(1e-9 * st.ub) / norm2;
         for i in 0..pb.n_w {
             lam[i] = (lam[i] + step * g[i]).max(0.0);
         }
