@@ -83,6 +83,11 @@ pub struct Pricer {
     /// Candidates passing the price filter: `(ratio, weapon, candidate index)` sort keys,
     /// `keys[..sorted]` in order (their items are `items`), the rest unsorted.
     keys: Vec<u128>,
+    /// `mark[w] == stamp`: weapon `w` is in the sorted head of the current target.
+    mark: Vec<u32>,
+    stamp: u32,
+    /// The price filter's slack of the current target (see `load`).
+    slack: f64,
     /// `items[..sorted]` are in their final (ratio, weapon) order.
     sorted: usize,
     /// Smallest ratio among `items[sorted..]` (infinite when empty).
@@ -197,8 +202,10 @@ impl Pricer {
             }
         }
         let n = self.keys.len();
+        self.slack = slack;
         if n > HEAD {
-            self.keys.select_nth_unstable(HEAD - 1);
+            // the tail's smallest key lands at HEAD: its ratio is the tail bound
+            self.keys.select_nth_unstable(HEAD);
             self.keys[..HEAD].sort_unstable();
             self.sorted = HEAD;
         } else {
@@ -206,9 +213,15 @@ impl Pricer {
             self.sorted = n;
         }
         self.items.clear();
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 || self.mark.len() != pb.n_w {
+            self.mark = vec![0; pb.n_w];
+            self.stamp = 1;
+        }
         for &k in &self.keys[..self.sorted] {
             let mut it = ctx.item(k as u32 as usize);
             finish(&mut it);
+            self.mark[it.w as usize] = self.stamp;
             self.items.push(it);
         }
         self.build_disc(ctx);
@@ -218,17 +231,34 @@ impl Pricer {
         let s = self.sorted;
         let mut keeps = [f64::INFINITY; DISC];
         let mut lams = [f64::INFINITY; DISC];
-        let mut tail_ratio = f64::INFINITY;
-        for &k in &self.keys[s..] {
-            let c = k as u32 as usize;
-            let w = ctx.pb.cand[ctx.j][c] as usize;
-            let (p, q) = ctx.pb.cand_pq[ctx.j][c];
-            let (cap, l) = (ctx.pb.counts[w], ctx.lam[w]);
-            tail_ratio = tail_ratio.min(l / q);
-            insert_sorted(&mut keeps, 1.0 - p, cap);
-            insert_sorted(&mut lams, l, cap);
+        self.tail_ratio = f64::INFINITY;
+        if s < self.keys.len() {
+            // the tail's summary without touching its candidates' data: the smallest ratio is
+            // at keys[s] (see load); the smallest prices from the weapons in the keys; the
+            // smallest keeps are the first tail candidates in candidate order (decreasing p),
+            // so that walk stops after DISC units
+            let (pb, j, lam) = (ctx.pb, ctx.j, ctx.lam);
+            let k0 = self.keys[s];
+            let (w0, c0) = ((k0 >> 32) as u32 as usize, k0 as u32 as usize);
+            self.tail_ratio = lam[w0] / pb.cand_pq[j][c0].1;
+            for &k in &self.keys[s..] {
+                let w = (k >> 32) as u32 as usize;
+                insert_sorted(&mut lams, lam[w], pb.counts[w]);
+            }
+            let v = pb.values[j];
+            let mut got = 0;
+            for (&w, &(p, _)) in pb.cand[j].iter().zip(&pb.cand_pq[j]) {
+                let wi = w as usize;
+                if self.mark[wi] == self.stamp || lam[wi] >= v * p + self.slack {
+                    continue;
+                }
+                insert_sorted(&mut keeps, 1.0 - p, pb.counts[wi]);
+                got += pb.counts[wi];
+                if got >= DISC as u32 {
+                    break;
+                }
+            }
         }
-        self.tail_ratio = tail_ratio;
         self.disc.clear();
         self.disc.resize(s + 1, [(0.0, 0.0); DISC + 1]);
         self.disc[s] = disc_entry(&keeps, &lams);
