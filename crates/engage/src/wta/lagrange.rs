@@ -34,10 +34,11 @@ const HEAD: usize = 24;
 /// Units counted by the discrete completion bound (see [`Pricer::disc`]).
 const DISC: usize = 4;
 
-/// Per suffix of the item list: `(K_m, Λ_m)` for `m = 0..=DISC`, the product of the `m`
-/// smallest `1 - p` and the sum of the `m` smallest prices among the suffix's units (`Λ_m`
-/// infinite when the suffix has fewer than `m` units).
-type Disc = [(f64, f64); DISC + 1];
+/// Per suffix of the item list: the `DISC` smallest `1 - p` and the `DISC` smallest prices
+/// among the suffix's units, ascending (infinite when the suffix has fewer units). `K_m` and
+/// `Λ_m` (product of the first `m` keeps, sum of the first `m` prices) are formed where a
+/// bound needs them, which is cheaper than forming them for every suffix.
+type Disc = ([f64; DISC], [f64; DISC]);
 
 fn insert_sorted(arr: &mut [f64; DISC], x: f64, times: u32) {
     for _ in 0..times.min(DISC as u32) {
@@ -51,19 +52,6 @@ fn insert_sorted(arr: &mut [f64; DISC], x: f64, times: u32) {
         }
         arr[k] = x;
     }
-}
-
-fn disc_entry(keeps: &[f64; DISC], lams: &[f64; DISC]) -> Disc {
-    let mut d = [(1.0, 0.0); DISC + 1];
-    for m in 1..=DISC {
-        let (k, l) = d[m - 1];
-        d[m] = if lams[m - 1].is_finite() {
-            (k * keeps[m - 1], l + lams[m - 1])
-        } else {
-            (0.0, f64::INFINITY)
-        };
-    }
-    d
 }
 
 /// A pattern of the enumeration: reduced cost, true surviving value, and its units in
@@ -83,6 +71,8 @@ pub struct Pricer {
     /// Candidates passing the price filter: `(ratio, weapon, candidate index)` sort keys,
     /// `keys[..sorted]` in order (their items are `items`), the rest unsorted.
     keys: Vec<u128>,
+    /// Per target: a key just above its last head (see `load`; a speed hint only).
+    thr: Vec<u128>,
     /// `mark[w] == stamp`: weapon `w` is in the sorted head of the current target.
     mark: Vec<u32>,
     stamp: u32,
@@ -141,6 +131,13 @@ fn ext_bound(mut a: f64, head: &[Item], tail_ratio: f64) -> f64 {
         return cost + tail_ratio * (a / tail_ratio).ln() + tail_ratio;
     }
     cost + a
+}
+
+/// The ratio of a sort key (inverse of [`total_order_key`] on its top 64 bits).
+#[inline]
+fn key_ratio(k: u128) -> f64 {
+    let b = (k >> 64) as u64;
+    f64::from_bits(if b >> 63 == 1 { b & !(1 << 63) } else { !b })
 }
 
 /// Maps `f64` to `u64` so that integer order is [`f64::total_cmp`] order.
@@ -204,8 +201,32 @@ impl Pricer {
         let n = self.keys.len();
         self.slack = slack;
         if n > HEAD {
-            // the tail's smallest key lands at HEAD: its ratio is the tail bound
-            self.keys.select_nth_unstable(HEAD);
+            // the tail's smallest key lands at HEAD: its ratio is the tail bound. Prices move
+            // little between calls, so the keys below this target's last head threshold
+            // (ratio + 10 %) are gathered first and the selection runs on them only when they
+            // hold the HEAD + 1 smallest (any key order gives the same head and tail)
+            if self.thr.len() != pb.n_t {
+                self.thr = vec![u128::MAX; pb.n_t];
+            }
+            let t = self.thr[j];
+            let mut lo = 0;
+            for i in 0..n {
+                if self.keys[i] <= t {
+                    self.keys.swap(lo, i);
+                    lo += 1;
+                }
+            }
+            if lo > HEAD {
+                self.keys[..lo].select_nth_unstable(HEAD);
+            } else {
+                self.keys.select_nth_unstable(HEAD);
+            }
+            let r = key_ratio(self.keys[HEAD]);
+            self.thr[j] = if r.is_finite() {
+                (u128::from(total_order_key(r * 1.1)) << 64) | u128::from(u64::MAX)
+            } else {
+                u128::MAX
+            };
             self.keys[..HEAD].sort_unstable();
             self.sorted = HEAD;
         } else {
@@ -260,13 +281,13 @@ impl Pricer {
             }
         }
         self.disc.clear();
-        self.disc.resize(s + 1, [(0.0, 0.0); DISC + 1]);
-        self.disc[s] = disc_entry(&keeps, &lams);
+        self.disc.resize(s + 1, ([0.0; DISC], [0.0; DISC]));
+        self.disc[s] = (keeps, lams);
         for k in (0..s).rev() {
             let it = &self.items[k];
             insert_sorted(&mut keeps, it.keep, it.cap);
             insert_sorted(&mut lams, it.lam, it.cap);
-            self.disc[k] = disc_entry(&keeps, &lams);
+            self.disc[k] = (keeps, lams);
         }
     }
 
@@ -275,15 +296,19 @@ impl Pricer {
     /// `min_m a K_m + Λ_m` (any `m` units keep at least `K_m` of `a` and cost at least `Λ_m`).
     #[inline]
     fn bound(&self, k: usize, a: f64, room: u32) -> f64 {
-        let d = &self.disc[k.min(self.sorted)];
+        let (keeps, lams) = &self.disc[k.min(self.sorted)];
         let top = (room as usize).min(DISC);
         let mut b = a;
-        for e in &d[1..=top] {
-            b = b.min(a * e.0 + e.1);
+        let (mut km, mut lm) = (1.0, 0.0);
+        for m in 0..top {
+            // an infinite price (fewer than m+1 units left) makes the term infinite
+            km *= keeps[m];
+            lm += lams[m];
+            b = b.min(a * km + lm);
         }
         if room as usize > DISC {
             // more than DISC units cost at least the price of DISC units
-            b = b.min(d[DISC].1);
+            b = b.min(lm);
         }
         b.max(self.ext(k, a))
     }
