@@ -241,6 +241,29 @@ impl Allowance {
     }
 }
 
+/// One (weapon, target) entry of a plan as the swap scan needs it.
+#[derive(Debug, Clone, Copy)]
+struct SwapEntry {
+    w: u32,
+    t: u32,
+    /// `p_wt`.
+    p: f64,
+    /// `V_t s_t / (1 - p_wt)`: value at stake per unit of kill probability.
+    alpha: f64,
+}
+
+impl SwapEntry {
+    fn new(pb: &Problem, plan: &Plan, w: usize, t: usize) -> Self {
+        let p = pb.p(w, t);
+        Self {
+            w: w as u32,
+            t: t as u32,
+            p,
+            alpha: pb.values[t] * plan.surv[t] / (1.0 - p),
+        }
+    }
+}
+
 /// Local search to a local optimum of the add / move / swap neighbourhoods within an
 /// allowance. Deterministic (index order, first improvement) when only work is limited.
 pub fn local_search(pb: &Problem, plan: &mut Plan, allow: &mut Allowance) {
@@ -258,7 +281,7 @@ pub fn local_search(pb: &Problem, plan: &mut Plan, allow: &mut Allowance) {
                 let mut best = (loss + tol, usize::MAX);
                 for &k in &pb.reach[i] {
                     let k = k as usize;
-                    if k != j && plan.shots(k) < pb.max_shots[k] {
+                    if k != j && (pb.max_shots[k] == u32::MAX || plan.shots(k) < pb.max_shots[k]) {
                         let g = pb.values[k] * plan.surv[k] * pb.p(i, k);
                         if g > best.0 {
                             best = (g, k);
@@ -277,20 +300,36 @@ pub fn local_search(pb: &Problem, plan: &mut Plan, allow: &mut Allowance) {
                 e += 1;
             }
         }
-        // Swap: a unit of a at j <-> a unit of b at k.
-        let mut units: Vec<(usize, usize)> = plan
+        // Swap: a unit of a at j <-> a unit of b at k. With `α = V_j s_j / (1 - p_aj)` per
+        // entry, the swap gains `α_x (p_bj - p_aj) + α_y (p_ak - p_bk)`; the scan for one entry
+        // reads row `a` of `p` and row `j` of its transpose only (measured: the former form,
+        // with two divisions and four scattered reads per pair, was 60 % of the local search)
+        let mut units: Vec<SwapEntry> = plan
             .pat
             .iter()
             .enumerate()
             .flat_map(|(j, p)| p.iter().map(move |&(i, _)| (i as usize, j)))
+            .map(|(a, j)| SwapEntry::new(pb, plan, a, j))
             .collect();
         let has = |plan: &Plan, w: usize, t: usize| plan.pat[t].iter().any(|e| e.0 as usize == w);
         for x in 0..units.len() {
-            for y in x + 1..units.len() {
-                let ((a, j), (b, k)) = (units[x], units[y]);
-                if a == b || j == k {
-                    continue;
-                }
+            let mut y = x + 1;
+            while y < units.len() {
+                let ux = units[x];
+                let (a, j) = (ux.w as usize, ux.t as usize);
+                let row_a = &pb.p[a * pb.n_t..(a + 1) * pb.n_t];
+                let col_j = &pb.pt[j * pb.n_w..(j + 1) * pb.n_w];
+                let found = units[y..].iter().position(|uy| {
+                    let (b, k) = (uy.w as usize, uy.t as usize);
+                    let gain = ux.alpha * (col_j[b] - ux.p) + uy.alpha * (row_a[k] - uy.p);
+                    gain > tol && a != b && j != k
+                });
+                let Some(off) = found else {
+                    break;
+                };
+                y += off;
+                let uy = units[y];
+                let (b, k) = (uy.w as usize, uy.t as usize);
                 let (paj, pbj, pak, pbk) = (pb.p(a, j), pb.p(b, j), pb.p(a, k), pb.p(b, k));
                 let (vj, vk) = (pb.values[j] * plan.surv[j], pb.values[k] * plan.surv[k]);
                 let new = vj * (1.0 - pbj) / (1.0 - paj) + vk * (1.0 - pak) / (1.0 - pbk);
@@ -301,10 +340,16 @@ pub fn local_search(pb: &Problem, plan: &mut Plan, allow: &mut Allowance) {
                     plan.add(pb, a, k);
                     plan.recompute_target(pb, j);
                     plan.recompute_target(pb, k);
-                    units[x] = (b, j);
-                    units[y] = (a, k);
+                    units[x] = SwapEntry::new(pb, plan, b, j);
+                    units[y] = SwapEntry::new(pb, plan, a, k);
+                    for u in units.iter_mut() {
+                        if u.t as usize == j || u.t as usize == k {
+                            *u = SwapEntry::new(pb, plan, u.w as usize, u.t as usize);
+                        }
+                    }
                     improved = true;
                 }
+                y += 1;
             }
             if allow.spend(units.len() as u64) {
                 return;

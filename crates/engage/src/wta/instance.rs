@@ -158,6 +158,8 @@ pub struct Problem {
     pub p: Vec<f64>,
     /// Dense `q = -ln(1 - p)`.
     pub q: Vec<f64>,
+    /// Transposed `p`: `pt[j * n_w + i] = p[i * n_t + j]` (contiguous per target).
+    pub pt: Vec<f64>,
     /// Per target: weapons with `p > 0` and `count > 0`, by decreasing `p` (ties by index).
     pub cand: Vec<Vec<u32>>,
     /// Per target: `(p, q)` of each entry of `cand`, contiguous for the pricing scans.
@@ -217,6 +219,12 @@ impl Problem {
                     .collect()
             })
             .collect();
+        let mut pt = vec![0.0; n_w * n_t];
+        for i in 0..n_w {
+            for j in 0..n_t {
+                pt[j * n_w + i] = p[i * n_t + j];
+            }
+        }
         Self {
             n_w,
             n_t,
@@ -224,6 +232,7 @@ impl Problem {
             values,
             p,
             q,
+            pt,
             cand,
             cand_pq,
             reach,

@@ -25,8 +25,6 @@ struct Item {
     /// `(1 - p)^cap` (filled when the item enters the sorted head).
     keep_cap: f64,
     ratio: f64,
-    /// `ln(ratio)` (filled when the item enters the sorted head).
-    ln_ratio: f64,
 }
 
 /// Items sorted eagerly per pricing call; the rest stay unsorted behind a bound (their
@@ -36,10 +34,11 @@ const HEAD: usize = 24;
 /// Units counted by the discrete completion bound (see [`Pricer::disc`]).
 const DISC: usize = 4;
 
-/// Per suffix of the item list: `(K_m, Λ_m)` for `m = 0..=DISC`, the product of the `m`
-/// smallest `1 - p` and the sum of the `m` smallest prices among the suffix's units (`Λ_m`
-/// infinite when the suffix has fewer than `m` units).
-type Disc = [(f64, f64); DISC + 1];
+/// Per suffix of the item list: the `DISC` smallest `1 - p` and the `DISC` smallest prices
+/// among the suffix's units, ascending (infinite when the suffix has fewer units). `K_m` and
+/// `Λ_m` (product of the first `m` keeps, sum of the first `m` prices) are formed where a
+/// bound needs them, which is cheaper than forming them for every suffix.
+type Disc = ([f64; DISC], [f64; DISC]);
 
 fn insert_sorted(arr: &mut [f64; DISC], x: f64, times: u32) {
     for _ in 0..times.min(DISC as u32) {
@@ -53,19 +52,6 @@ fn insert_sorted(arr: &mut [f64; DISC], x: f64, times: u32) {
         }
         arr[k] = x;
     }
-}
-
-fn disc_entry(keeps: &[f64; DISC], lams: &[f64; DISC]) -> Disc {
-    let mut d = [(1.0, 0.0); DISC + 1];
-    for m in 1..=DISC {
-        let (k, l) = d[m - 1];
-        d[m] = if lams[m - 1].is_finite() {
-            (k * keeps[m - 1], l + lams[m - 1])
-        } else {
-            (0.0, f64::INFINITY)
-        };
-    }
-    d
 }
 
 /// A pattern of the enumeration: reduced cost, true surviving value, and its units in
@@ -82,6 +68,16 @@ pub struct Pattern {
 #[derive(Debug, Default)]
 pub struct Pricer {
     items: Vec<Item>,
+    /// Candidates passing the price filter: `(ratio, weapon, candidate index)` sort keys,
+    /// `keys[..sorted]` in order (their items are `items`), the rest unsorted.
+    keys: Vec<u128>,
+    /// Per target: a key just above its last head (see `load`; a speed hint only).
+    thr: Vec<u128>,
+    /// `mark[w] == stamp`: weapon `w` is in the sorted head of the current target.
+    mark: Vec<u32>,
+    stamp: u32,
+    /// The price filter's slack of the current target (see `load`).
+    slack: f64,
     /// `items[..sorted]` are in their final (ratio, weapon) order.
     sorted: usize,
     /// Smallest ratio among `items[sorted..]` (infinite when empty).
@@ -109,101 +105,189 @@ pub struct Pricer {
 /// `min_{t_k in [0, q_k cap_k]} A e^{-Σ t} + Σ ratio_k t_k` over `head` (sorted by ratio), then
 /// over a virtual item of ratio `tail_ratio` and unlimited capacity that stands for every
 /// unsorted item (all of ratio `>= tail_ratio`), so the value is a lower bound over them too.
-/// Works in the log domain: one `ln`, no `exp`.
+/// An item is used fully while the survival term after it, `a (1-p)^cap`, stays above its
+/// ratio; the optimum stops inside the first item where it does not, at `t = ln(a / ratio)`:
+/// at most one `ln` per call and none per item (the former per-item `ln(ratio)` of the head
+/// was 13 % of the pricing's instructions at 200x200).
 #[inline]
 fn ext_bound(mut a: f64, head: &[Item], tail_ratio: f64) -> f64 {
     let mut cost = 0.0;
-    let mut la = None;
     for it in head {
         if a <= it.ratio {
             return cost + a;
         }
-        let l = *la.get_or_insert_with(|| a.ln());
-        let t = l - it.ln_ratio;
-        if t < it.qcap {
+        let after = a * it.keep_cap;
+        if after < it.ratio {
             // the continuous optimum stops inside this item at survival term `ratio`
-            return cost + it.ratio * t + it.ratio;
+            return cost + it.ratio * (a / it.ratio).ln() + it.ratio;
         }
         cost += it.ratio * it.qcap;
-        a *= it.keep_cap;
-        la = Some(l - it.qcap);
+        a = after;
     }
     if a > tail_ratio {
         if tail_ratio <= 0.0 {
             return cost;
         }
-        let l = la.unwrap_or_else(|| a.ln());
-        return cost + tail_ratio * (l - tail_ratio.ln()) + tail_ratio;
+        return cost + tail_ratio * (a / tail_ratio).ln() + tail_ratio;
     }
     cost + a
 }
 
-fn item_order(a: &Item, b: &Item) -> std::cmp::Ordering {
-    a.ratio.total_cmp(&b.ratio).then(a.w.cmp(&b.w))
+/// The ratio of a sort key (inverse of [`total_order_key`] on its top 64 bits).
+#[inline]
+fn key_ratio(k: u128) -> f64 {
+    let b = (k >> 64) as u64;
+    f64::from_bits(if b >> 63 == 1 { b & !(1 << 63) } else { !b })
+}
+
+/// Maps `f64` to `u64` so that integer order is [`f64::total_cmp`] order.
+#[inline]
+fn total_order_key(x: f64) -> u64 {
+    let b = x.to_bits();
+    if b >> 63 == 1 { !b } else { b | (1 << 63) }
+}
+
+/// The target being priced: what building its items needs.
+#[derive(Clone, Copy)]
+struct Ctx<'a> {
+    pb: &'a Problem,
+    j: usize,
+    lam: &'a [f64],
+}
+
+impl Ctx<'_> {
+    /// The item of candidate `c` of the target (`keep_cap` not yet filled).
+    #[inline]
+    fn item(&self, c: usize) -> Item {
+        let w = self.pb.cand[self.j][c];
+        let (p, q) = self.pb.cand_pq[self.j][c];
+        let cap = self.pb.counts[w as usize];
+        let lam = self.lam[w as usize];
+        Item {
+            w,
+            cap,
+            lam,
+            qcap: q * f64::from(cap),
+            keep: 1.0 - p,
+            keep_cap: 0.0,
+            ratio: lam / q,
+        }
+    }
 }
 
 fn finish(it: &mut Item) {
-    it.ln_ratio = it.ratio.ln();
     it.keep_cap = it.keep.powi(it.cap as i32);
 }
 
 impl Pricer {
-    fn load(&mut self, pb: &Problem, j: usize, lam: &[f64], slack: f64) {
-        self.items.clear();
+    /// Selects the candidates of the target priced below `V_j p_ij + slack` and builds the
+    /// items of the `HEAD` cheapest ratios; the others stay as keys until [`Pricer::expand`].
+    fn load(&mut self, ctx: &Ctx, slack: f64) {
+        let (pb, j, lam) = (ctx.pb, ctx.j, ctx.lam);
+        self.keys.clear();
         let v = pb.values[j];
         // work: one node per candidate scanned, so a work budget tracks the time spent here
         self.nodes += pb.cand[j].len() as u64 / 8;
-        for (&w, &(p, q)) in pb.cand[j].iter().zip(&pb.cand_pq[j]) {
-            let i = w as usize;
-            if lam[i] < v * p + slack {
-                let cap = pb.counts[i];
-                self.items.push(Item {
-                    w,
-                    cap,
-                    lam: lam[i],
-                    qcap: q * f64::from(cap),
-                    keep: 1.0 - p,
-                    keep_cap: 0.0,
-                    ratio: lam[i] / q,
-                    ln_ratio: 0.0,
-                });
+        for (c, (&w, &(p, q))) in pb.cand[j].iter().zip(&pb.cand_pq[j]).enumerate() {
+            let l = lam[w as usize];
+            if l < v * p + slack {
+                // (ratio, weapon) order as one integer with the candidate index: only these
+                // 16-byte keys are selected and sorted, and items are built for the head only
+                self.keys.push(
+                    (u128::from(total_order_key(l / q)) << 64) | (u128::from(w) << 32) | c as u128,
+                );
             }
         }
-        if self.items.len() > HEAD {
-            self.items.select_nth_unstable_by(HEAD - 1, item_order);
-            self.items[..HEAD].sort_unstable_by(item_order);
+        let n = self.keys.len();
+        self.slack = slack;
+        if n > HEAD {
+            // the tail's smallest key lands at HEAD: its ratio is the tail bound. Prices move
+            // little between calls, so the keys below this target's last head threshold
+            // (ratio + 10 %) are gathered first and the selection runs on them only when they
+            // hold the HEAD + 1 smallest (any key order gives the same head and tail)
+            if self.thr.len() != pb.n_t {
+                self.thr = vec![u128::MAX; pb.n_t];
+            }
+            let t = self.thr[j];
+            let mut lo = 0;
+            for i in 0..n {
+                if self.keys[i] <= t {
+                    self.keys.swap(lo, i);
+                    lo += 1;
+                }
+            }
+            if lo > HEAD {
+                self.keys[..lo].select_nth_unstable(HEAD);
+            } else {
+                self.keys.select_nth_unstable(HEAD);
+            }
+            let r = key_ratio(self.keys[HEAD]);
+            self.thr[j] = if r.is_finite() {
+                (u128::from(total_order_key(r * 1.1)) << 64) | u128::from(u64::MAX)
+            } else {
+                u128::MAX
+            };
+            self.keys[..HEAD].sort_unstable();
             self.sorted = HEAD;
-            self.tail_ratio = self.items[HEAD..]
-                .iter()
-                .map(|it| it.ratio)
-                .fold(f64::INFINITY, f64::min);
         } else {
-            self.items.sort_unstable_by(item_order);
-            self.sorted = self.items.len();
-            self.tail_ratio = f64::INFINITY;
+            self.keys.sort_unstable();
+            self.sorted = n;
         }
-        for it in &mut self.items[..self.sorted] {
-            finish(it);
+        self.items.clear();
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 || self.mark.len() != pb.n_w {
+            self.mark = vec![0; pb.n_w];
+            self.stamp = 1;
         }
-        self.build_disc();
+        for &k in &self.keys[..self.sorted] {
+            let mut it = ctx.item(k as u32 as usize);
+            finish(&mut it);
+            self.mark[it.w as usize] = self.stamp;
+            self.items.push(it);
+        }
+        self.build_disc(ctx);
     }
 
-    fn build_disc(&mut self) {
+    fn build_disc(&mut self, ctx: &Ctx) {
         let s = self.sorted;
         let mut keeps = [f64::INFINITY; DISC];
         let mut lams = [f64::INFINITY; DISC];
-        for it in &self.items[s..] {
-            insert_sorted(&mut keeps, it.keep, it.cap);
-            insert_sorted(&mut lams, it.lam, it.cap);
+        self.tail_ratio = f64::INFINITY;
+        if s < self.keys.len() {
+            // the tail's summary without touching its candidates' data: the smallest ratio is
+            // at keys[s] (see load); the smallest prices from the weapons in the keys; the
+            // smallest keeps are the first tail candidates in candidate order (decreasing p),
+            // so that walk stops after DISC units
+            let (pb, j, lam) = (ctx.pb, ctx.j, ctx.lam);
+            let k0 = self.keys[s];
+            let (w0, c0) = ((k0 >> 32) as u32 as usize, k0 as u32 as usize);
+            self.tail_ratio = lam[w0] / pb.cand_pq[j][c0].1;
+            for &k in &self.keys[s..] {
+                let w = (k >> 32) as u32 as usize;
+                insert_sorted(&mut lams, lam[w], pb.counts[w]);
+            }
+            let v = pb.values[j];
+            let mut got = 0;
+            for (&w, &(p, _)) in pb.cand[j].iter().zip(&pb.cand_pq[j]) {
+                let wi = w as usize;
+                if self.mark[wi] == self.stamp || lam[wi] >= v * p + self.slack {
+                    continue;
+                }
+                insert_sorted(&mut keeps, 1.0 - p, pb.counts[wi]);
+                got += pb.counts[wi];
+                if got >= DISC as u32 {
+                    break;
+                }
+            }
         }
         self.disc.clear();
-        self.disc.resize(s + 1, [(0.0, 0.0); DISC + 1]);
-        self.disc[s] = disc_entry(&keeps, &lams);
+        self.disc.resize(s + 1, ([0.0; DISC], [0.0; DISC]));
+        self.disc[s] = (keeps, lams);
         for k in (0..s).rev() {
             let it = &self.items[k];
             insert_sorted(&mut keeps, it.keep, it.cap);
             insert_sorted(&mut lams, it.lam, it.cap);
-            self.disc[k] = disc_entry(&keeps, &lams);
+            self.disc[k] = (keeps, lams);
         }
     }
 
@@ -212,29 +296,34 @@ impl Pricer {
     /// `min_m a K_m + Λ_m` (any `m` units keep at least `K_m` of `a` and cost at least `Λ_m`).
     #[inline]
     fn bound(&self, k: usize, a: f64, room: u32) -> f64 {
-        let d = &self.disc[k.min(self.sorted)];
+        let (keeps, lams) = &self.disc[k.min(self.sorted)];
         let top = (room as usize).min(DISC);
         let mut b = a;
-        for e in &d[1..=top] {
-            b = b.min(a * e.0 + e.1);
+        let (mut km, mut lm) = (1.0, 0.0);
+        for m in 0..top {
+            // an infinite price (fewer than m+1 units left) makes the term infinite
+            km *= keeps[m];
+            lm += lams[m];
+            b = b.min(a * km + lm);
         }
         if room as usize > DISC {
             // more than DISC units cost at least the price of DISC units
-            b = b.min(d[DISC].1);
+            b = b.min(lm);
         }
         b.max(self.ext(k, a))
     }
 
-    /// Sorts the tail: the whole item list is then in order.
-    fn expand(&mut self) {
+    /// Sorts the tail and builds its items: the whole item list is then in order.
+    fn expand(&mut self, ctx: &Ctx) {
         let s = self.sorted;
-        self.items[s..].sort_unstable_by(item_order);
-        for it in &mut self.items[s..] {
-            finish(it);
+        self.keys[s..].sort_unstable();
+        for &k in &self.keys[s..] {
+            let mut it = ctx.item(k as u32 as usize);
+            finish(&mut it);
+            self.items.push(it);
         }
         self.sorted = self.items.len();
-        self.tail_ratio = f64::INFINITY;
-        self.build_disc();
+        self.build_disc(ctx);
     }
 
     /// Continuous lower bound over `items[k..]` from survival term `a`.
@@ -252,8 +341,9 @@ impl Pricer {
     /// the smallest bound over the subtrees it did not explore and the best value found (still
     /// a lower bound on `h_j`), with the best pattern found so far.
     pub fn price(&mut self, pb: &Problem, j: usize, lam: &[f64], node_cap: u64) -> f64 {
-        self.load(pb, j, lam, 0.0);
         let v = pb.values[j];
+        let ctx = Ctx { pb, j, lam };
+        self.load(&ctx, 0.0);
         self.best = v;
         self.best_units.clear();
         self.stack.clear();
@@ -261,7 +351,7 @@ impl Pricer {
         self.limit_hit = false;
         self.room = pb.max_shots[j];
         self.frontier = f64::INFINITY;
-        self.min_rec(0, v, 0.0);
+        self.min_rec(&ctx, 0, v, 0.0);
         if self.limit_hit {
             self.frontier.min(self.best)
         } else {
@@ -273,7 +363,7 @@ impl Pricer {
         &self.best_units
     }
 
-    fn min_rec(&mut self, m: usize, a: f64, cost: f64) {
+    fn min_rec(&mut self, ctx: &Ctx, m: usize, a: f64, cost: f64) {
         self.nodes += 1;
         if self.nodes > self.node_cap {
             self.limit_hit = true;
@@ -286,12 +376,12 @@ impl Pricer {
             self.best_units.clear();
             self.best_units.extend_from_slice(&self.stack);
         }
-        for k in m..self.items.len() {
+        for k in m..self.keys.len() {
             if cost + self.bound(k, a, self.room) >= self.best {
                 break;
             }
             if k >= self.sorted {
-                self.expand();
+                self.expand(ctx);
             }
             let it = self.items[k];
             let mut a2 = a;
@@ -308,7 +398,7 @@ impl Pricer {
                 }
                 self.stack.push((it.w, n));
                 self.room -= n;
-                self.min_rec(k + 1, a2, c2);
+                self.min_rec(ctx, k + 1, a2, c2);
                 self.room += n;
                 self.stack.pop();
                 if self.limit_hit {
@@ -333,7 +423,8 @@ impl Pricer {
         gap: f64,
         (max_units, node_budget): (usize, u64),
     ) -> bool {
-        self.load(pb, j, lam, gap.max(0.0));
+        let ctx = Ctx { pb, j, lam };
+        self.load(&ctx, gap.max(0.0));
         self.node_cap = self.nodes.saturating_add(node_budget);
         self.room = pb.max_shots[j];
         self.patterns.clear();
@@ -341,11 +432,21 @@ impl Pricer {
         self.stack.clear();
         self.limit_hit = false;
         let v = pb.values[j];
-        self.enum_rec(0, v, 0.0, h, h + gap, max_units);
+        self.enum_rec(&ctx, 0, v, 0.0, h, h + gap, max_units);
         !self.limit_hit
     }
 
-    fn enum_rec(&mut self, m: usize, a: f64, cost: f64, h: f64, thr: f64, max_units: usize) {
+    #[allow(clippy::too_many_arguments)]
+    fn enum_rec(
+        &mut self,
+        ctx: &Ctx,
+        m: usize,
+        a: f64,
+        cost: f64,
+        h: f64,
+        thr: f64,
+        max_units: usize,
+    ) {
         self.nodes += 1;
         if self.limit_hit {
             return;
@@ -376,12 +477,12 @@ impl Pricer {
             });
             self.units.extend_from_slice(&self.stack);
         }
-        for k in m..self.items.len() {
+        for k in m..self.keys.len() {
             if cost + self.bound(k, a, self.room) > thr {
                 break;
             }
             if k >= self.sorted {
-                self.expand();
+                self.expand(ctx);
             }
             let it = self.items[k];
             let mut a2 = a;
@@ -397,7 +498,7 @@ impl Pricer {
                 }
                 self.stack.push((it.w, n));
                 self.room -= n;
-                self.enum_rec(k + 1, a2, c2, h, thr, max_units);
+                self.enum_rec(ctx, k + 1, a2, c2, h, thr, max_units);
                 self.room += n;
                 self.stack.pop();
                 if self.limit_hit {
