@@ -167,9 +167,9 @@ struct SbsIdent {
     last_ns: i64,
 }
 
-/// Entries kept in the SBS identification cache before silent aircraft are pruned.
+/// Entries of the SBS identification cache beyond which it is pruned.
 const SBS_IDENT_CAP: usize = 4096;
-/// An aircraft silent for longer than this is pruned from the cache (when it is full), ns.
+/// An aircraft silent for longer than this is pruned from the cache (when it is pruned), ns.
 const SBS_IDENT_MAX_AGE_NS: i64 = 600_000_000_000;
 
 #[derive(Debug, Clone)]
@@ -593,8 +593,13 @@ impl Core {
             }
         }
         if self.sbs_idents.len() > SBS_IDENT_CAP {
-            self.sbs_idents
-                .retain(|_, i| recv_ns - i.last_ns <= SBS_IDENT_MAX_AGE_NS);
+            // Silent aircraft go; a flood of addresses cannot grow memory either: at most the
+            // newest half of the cap stays (by last line, ties kept).
+            let mut seen: Vec<i64> = self.sbs_idents.values().map(|i| i.last_ns).collect();
+            seen.sort_unstable();
+            let keep_from =
+                seen[seen.len() - SBS_IDENT_CAP / 2].max(recv_ns - SBS_IDENT_MAX_AGE_NS);
+            self.sbs_idents.retain(|_, i| i.last_ns >= keep_from);
         }
         if latest.is_empty() {
             return false;
@@ -1347,6 +1352,32 @@ fn parse_squawk(s: &str) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flood_of_sbs_addresses_cannot_grow_the_identification_cache() {
+        let site = SiteConfig::from_world(&tessera_sim::world::default_world()).unwrap();
+        let adsb = site.adsb[0].id;
+        let mut core = Core::new(site).unwrap();
+        for batch in 0..20u32 {
+            let mut lines = String::new();
+            for k in 0..500u32 {
+                lines.push_str(&format!(
+                    "MSG,1,1,1,{:06X},1,,,,,X{k},,,,,,,,,,,\n",
+                    batch * 500 + k
+                ));
+            }
+            core.apply(&Input::Sbs {
+                source: adsb,
+                recv_ns: i64::from(batch) * 1_000_000_000,
+                lines: lines.into_bytes(),
+            });
+            assert!(core.sbs_idents.len() <= SBS_IDENT_CAP + 500);
+        }
+        assert_eq!(core.counters.sbs_messages, 10_000);
+        // The newest addresses are the ones kept.
+        assert!(core.sbs_idents.contains_key(&9_999));
+        assert!(!core.sbs_idents.contains_key(&0));
+    }
 
     #[test]
     fn squawks_are_four_octal_digits() {
