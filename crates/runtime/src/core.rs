@@ -143,9 +143,10 @@ pub struct CoreCounters {
 /// accuracy comes from the feeds crate's DO-260B mapping ([`accuracy::position_report`]):
 /// σ 75.7 m horizontal per axis, and 18.8 m vertical for a 25 ft altitude quantum. Current
 /// transponders report NACp 8-10, but an SBS feed also carries positions of older ones and
-/// dump1090's MLAT and TIS-B (`~` addresses) positions, and real dump1090 output has a
-/// position 100-150 m behind the aircraft's path every few seconds (the `beastblackbox`
-/// recording of `tests/sbs.rs`), which a tighter sigma turns into duplicate tracks.
+/// dump1090's MLAT and TIS-B (`~` addresses) positions, and real dump1090 output has, every
+/// few seconds, a position 60-90 m behind the one before (some 150 m off the predicted path;
+/// the `beastblackbox` recording of `tests/sbs.rs`), which a tighter sigma turns into
+/// duplicate tracks.
 ///
 /// Time: an SBS position is placed at the reception time of its batch (`recv_ns`, journaled),
 /// not at the line's "date/time generated": those fields have no time zone (dump1090 writes
