@@ -4,7 +4,9 @@
 //! the operators' decisions. Every input is journaled in `--data-dir`.
 //!
 //! Extra live sources: `--udp ADDR` (or `--udp GROUP@ADDR` for multicast), `--tcp ADDR`,
-//! `--replay FILE` (ASTERIX raw, pcap or pcapng). `--no-sim` runs only those. The picture out:
+//! `--sbs-tcp HOST:PORT` (SBS/BaseStation text from a dump1090-style server, as the ADS-B
+//! receiver `--sbs-sensor ID`, default the site's first), `--replay FILE` (ASTERIX raw, pcap
+//! or pcapng, or SBS text). `--no-sim` runs only those. The picture out:
 //! `--cat062-udp ADDR`, `--cot-udp ADDR`, `--cot-tcp ADDR` (every second).
 
 use anyhow::{Context, Result, bail};
@@ -12,7 +14,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tessera_runtime::clock::Clock;
-use tessera_runtime::ingest::{UdpSource, bind_udp, replay_file, run_tcp, run_udp};
+use tessera_runtime::ingest::{
+    UdpSource, bind_udp, is_sbs_file, replay_file, replay_sbs_file, run_sbs_client, run_tcp,
+    run_udp,
+};
 use tessera_runtime::shell::{ShellConfig, run_ticks, start};
 use tessera_runtime::sim_source::{SimOptions, run_sim};
 use tessera_runtime::{Core, SiteConfig};
@@ -31,6 +36,10 @@ pub struct LiveOptions {
     pub start_s: f64,
     pub udp: Vec<String>,
     pub tcp: Vec<SocketAddr>,
+    /// SBS servers to connect to (`HOST:PORT`).
+    pub sbs_tcp: Vec<String>,
+    /// The ADS-B receiver SBS feeds map to (default: the site's first).
+    pub sbs_sensor: Option<u32>,
     pub replay: Vec<PathBuf>,
     pub replay_speed: f64,
     pub no_sim: bool,
@@ -156,10 +165,57 @@ pub async fn run_live(opts: LiveOptions) -> Result<()> {
             l,
         ));
     }
+    let sbs_files: Vec<bool> = opts
+        .replay
+        .iter()
+        .map(|f| {
+            use std::io::Read as _;
+            let mut head = [0u8; 16];
+            let n = std::fs::File::open(f)
+                .and_then(|mut r| r.read(&mut head))
+                .unwrap_or(0);
+            is_sbs_file(f, &head[..n])
+        })
+        .collect();
+    let sbs_sensor = if opts.sbs_tcp.is_empty() && !sbs_files.contains(&true) {
+        None
+    } else {
+        Some(match opts.sbs_sensor {
+            Some(id) if site.adsb.iter().any(|a| a.id == id) => id,
+            Some(id) => bail!(
+                "--sbs-sensor {id}: not an ADS-B receiver of the site (they are {:?})",
+                site.adsb.iter().map(|a| a.id).collect::<Vec<_>>()
+            ),
+            None => match site.adsb.first() {
+                Some(a) => a.id,
+                None => bail!("SBS input needs an ADS-B receiver in the site (none configured)"),
+            },
+        })
+    };
+    for (i, a) in opts.sbs_tcp.iter().enumerate() {
+        let id = sbs_sensor.expect("set when there are SBS inputs");
+        tracing::info!("SBS source {a} (#{i}) as ADS-B receiver {id}");
+        tasks.spawn(run_sbs_client(
+            handle.clone(),
+            format!("sbs:{a}"),
+            id,
+            a.clone(),
+        ));
+    }
     for (i, f) in opts.replay.iter().enumerate() {
         let h = handle.clone();
         let f = f.clone();
         let speed = opts.replay_speed;
+        if sbs_files[i] {
+            let id = sbs_sensor.expect("set when there are SBS inputs");
+            tasks.spawn(async move {
+                match replay_sbs_file(h, &f, id, speed).await {
+                    Ok(n) => tracing::info!("replayed {n} SBS batches of {}", f.display()),
+                    Err(e) => tracing::error!("replay {}: {e}", f.display()),
+                }
+            });
+            continue;
+        }
         tasks.spawn(async move {
             match replay_file(h, &f, 300 + i as u32, speed).await {
                 Ok(n) => tracing::info!("replayed {n} blocks of {}", f.display()),

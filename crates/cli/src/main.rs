@@ -49,13 +49,23 @@ enum Command {
         /// Also ingest ASTERIX block streams on TCP.
         #[arg(long)]
         tcp: Vec<std::net::SocketAddr>,
-        /// Also replay an ASTERIX recording (raw, pcap, pcapng).
+        /// Also ingest SBS/BaseStation text (port 30003): connect to the server at HOST:PORT
+        /// (dump1090, BaseStation), reconnecting with backoff. Its positions are the ADS-B
+        /// receiver --sbs-sensor's.
+        #[arg(long, value_name = "HOST:PORT")]
+        sbs_tcp: Vec<String>,
+        /// Site ADS-B receiver (sensor id) that SBS feeds (--sbs-tcp, SBS --replay files) map
+        /// to; default: the site's first ADS-B receiver.
+        #[arg(long, value_name = "ID")]
+        sbs_sensor: Option<u32>,
+        /// Also replay a recording: ASTERIX (raw, pcap, pcapng) or SBS text (a `.sbs` file, or
+        /// any file whose first line is an SBS record).
         #[arg(long)]
         replay: Vec<PathBuf>,
         /// Speed of --replay (0: as fast as the core takes it).
         #[arg(long, default_value_t = 1.0)]
         replay_speed: f64,
-        /// No simulator: only the --udp/--tcp/--replay sources (sensor sites from --scenario).
+        /// No simulator: only the --udp/--tcp/--sbs-tcp/--replay sources (sensor sites from --scenario).
         #[arg(long)]
         no_sim: bool,
         /// Stop after this many wall-clock seconds.
@@ -336,6 +346,8 @@ fn main() -> Result<()> {
             start_s,
             udp,
             tcp,
+            sbs_tcp,
+            sbs_sensor,
             replay,
             replay_speed,
             no_sim,
@@ -372,6 +384,8 @@ fn main() -> Result<()> {
                 start_s,
                 udp,
                 tcp,
+                sbs_tcp,
+                sbs_sensor,
                 replay,
                 replay_speed,
                 no_sim,

@@ -3,6 +3,11 @@
 //! - ASTERIX data: blocks are framed and decoded (damage counted and skipped, the rest of the
 //!   datagram decoded), CAT048 plots and CAT021 reports become measurements through the
 //!   [`SensorRegistry`], and the [`Picture`] fuses them.
+//! - SBS/BaseStation text: lines are parsed with [`tessera_feeds::sbs`] (bad lines counted as
+//!   `sbs_errors` and skipped); `MSG,3` airborne positions become position measurements of the
+//!   ADS-B receiver the feed is mapped to, with the ICAO address and the latest callsign
+//!   (`MSG,1`) and squawk (any line carrying one, `MSG,6` mostly) as report attributes (see
+//!   [`SBS_ASSUMED_NACP`] for the accuracy and the time used).
 //! - Ticks: classification and identification of every track; every `plan_period_s`, threat
 //!   evaluation and weapon-target assignment over every launcher ([`tessera_engage::plan`])
 //!   whose entries become `recommended` [`EngagementRecord`]s; lapsing of recommendations the
@@ -33,6 +38,8 @@ use tessera_engage::plan::{EngagementPlan, PlanInput, recommend};
 use tessera_engage::threat::DefendedAsset;
 use tessera_engage::wta::{Budget, SolveOptions};
 use tessera_feeds::measure::{RadarSite, SensorRegistry};
+use tessera_feeds::modes::accuracy;
+use tessera_feeds::sbs::{SbsReader, SbsRecord};
 use tessera_geo::{LocalTangentPlane, Position};
 use tessera_picture::view::ThreatBrief;
 use tessera_picture::{Picture, ReportAttributes};
@@ -118,7 +125,53 @@ pub struct CoreCounters {
     pub launches: u64,
     pub kills: u64,
     pub misses: u64,
+    /// SBS inputs (batches of lines).
+    #[serde(default)]
+    pub sbs_inputs: u64,
+    /// SBS `MSG` lines parsed.
+    #[serde(default)]
+    pub sbs_messages: u64,
+    /// SBS airborne positions (`MSG,3` with latitude, longitude and altitude) taken.
+    #[serde(default)]
+    pub sbs_positions: u64,
+    /// SBS lines that could not be parsed (skipped).
+    #[serde(default)]
+    pub sbs_errors: u64,
 }
+
+/// NACp assumed for an SBS position, which carries none: 7 (95 % bound 0.1 NM), so the
+/// accuracy comes from the feeds crate's DO-260B mapping ([`accuracy::position_report`]):
+/// σ 75.7 m horizontal per axis, and 18.8 m vertical for a 25 ft altitude quantum. Current
+/// transponders report NACp 8-10, but an SBS feed also carries positions of older ones and
+/// dump1090's MLAT and TIS-B (`~` addresses) positions, and real dump1090 output has, every
+/// few seconds, a position 60-90 m behind the one before (some 150 m off the predicted path;
+/// the `beastblackbox` recording of `tests/sbs.rs`), which a tighter sigma turns into
+/// duplicate tracks.
+///
+/// Time: an SBS position is placed at the reception time of its batch (`recv_ns`, journaled),
+/// not at the line's "date/time generated": those fields have no time zone (dump1090 writes
+/// the decoder host's local time in some versions), are missing in some writers, and a
+/// recorded feed replayed live would carry old dates. The cost is the feed's batching delay
+/// (the server's output flush interval, typically under a second), well inside the tracker's
+/// process noise at airliner speeds. As every position of a batch has the same time, only the
+/// latest position of each aircraft in a batch is used.
+pub const SBS_ASSUMED_NACP: u8 = 7;
+/// Altitude quantum assumed for SBS altitudes (Q = 1 encoding), ft.
+pub const SBS_ALTITUDE_QUANTUM_FT: f64 = 25.0;
+
+/// Aircraft identification from SBS lines, kept per ICAO address (positions, callsigns and
+/// squawks come in different messages).
+#[derive(Debug, Clone, Default)]
+struct SbsIdent {
+    callsign: Option<String>,
+    squawk: Option<u16>,
+    last_ns: i64,
+}
+
+/// Entries of the SBS identification cache beyond which it is pruned.
+const SBS_IDENT_CAP: usize = 4096;
+/// An aircraft silent for longer than this is pruned from the cache (when it is pruned), ns.
+const SBS_IDENT_MAX_AGE_NS: i64 = 600_000_000_000;
 
 #[derive(Debug, Clone)]
 struct LauncherState {
@@ -158,6 +211,8 @@ pub struct Core {
     launcher_changed: BTreeSet<usize>,
     /// Time and azimuth of each radar's latest plot (the beam's position then).
     beams: BTreeMap<u32, (Timestamp, f64)>,
+    /// Callsign and squawk by ICAO address from SBS feeds.
+    sbs_idents: BTreeMap<u32, SbsIdent>,
 }
 
 /// One sensor's measurements of one input.
@@ -287,6 +342,7 @@ impl Core {
             leakers: 0,
             launcher_changed: BTreeSet::new(),
             beams: BTreeMap::new(),
+            sbs_idents: BTreeMap::new(),
             site,
         })
     }
@@ -345,6 +401,14 @@ impl Core {
             } => {
                 self.counters.asterix_inputs += 1;
                 fx.tracks_changed = self.ingest_asterix(*recv_ns, data);
+            }
+            Input::Sbs {
+                source,
+                recv_ns,
+                lines,
+            } => {
+                self.counters.sbs_inputs += 1;
+                fx.tracks_changed = self.ingest_sbs(*source, *recv_ns, lines);
             }
             Input::Tick { t_ns } => {
                 self.counters.ticks += 1;
@@ -490,6 +554,99 @@ impl Core {
             changed |= self.process_group(id, g);
         }
         changed
+    }
+
+    /// SBS lines from the feed mapped to ADS-B receiver `source`, received at `recv_ns`.
+    fn ingest_sbs(&mut self, source: u32, recv_ns: i64, lines: &[u8]) -> bool {
+        // The latest airborne position of each aircraft in this input: (lat, lon, alt ft).
+        let mut latest: BTreeMap<u32, (f64, f64, i32)> = BTreeMap::new();
+        for item in SbsReader::new(lines) {
+            let msg = match item {
+                Ok(SbsRecord::Msg { msg, .. }) => msg,
+                Ok(SbsRecord::Skipped { .. }) => continue,
+                Err(_) => {
+                    self.counters.sbs_errors += 1;
+                    continue;
+                }
+            };
+            self.counters.sbs_messages += 1;
+            let icao = msg.icao.0;
+            let ident = self.sbs_idents.entry(icao).or_default();
+            ident.last_ns = recv_ns;
+            if let Some(c) = msg.callsign.as_deref().map(str::trim)
+                && !c.is_empty()
+            {
+                ident.callsign = Some(c.to_string());
+            }
+            if let Some(sq) = msg.squawk.as_deref().and_then(parse_squawk) {
+                ident.squawk = Some(sq);
+            }
+            // MSG,3 is the airborne position (MSG,2, surface, is not for the air picture).
+            if msg.transmission_type == 3
+                && let (Some(lat), Some(lon)) = (msg.lat, msg.lon)
+            {
+                match msg.altitude {
+                    Some(alt) => {
+                        latest.insert(icao, (lat, lon, alt));
+                    }
+                    None => self.counters.measurement_errors += 1,
+                }
+            }
+        }
+        if self.sbs_idents.len() > SBS_IDENT_CAP {
+            // Silent aircraft go; a flood of addresses cannot grow memory either: at most the
+            // newest half of the cap stays (by last line, ties kept).
+            let mut seen: Vec<i64> = self.sbs_idents.values().map(|i| i.last_ns).collect();
+            seen.sort_unstable();
+            let keep_from =
+                seen[seen.len() - SBS_IDENT_CAP / 2].max(recv_ns - SBS_IDENT_MAX_AGE_NS);
+            self.sbs_idents.retain(|_, i| i.last_ns >= keep_from);
+        }
+        if latest.is_empty() {
+            return false;
+        }
+        if !self.site.adsb.iter().any(|a| a.id == source) {
+            self.counters.unknown_sensor += latest.len() as u64;
+            return false;
+        }
+        let sensor = SensorId(source);
+        let mut g = Group::new(false);
+        for (icao, (lat, lon, alt_ft)) in latest {
+            let Some(report) = accuracy::position_report(
+                lat,
+                lon,
+                Some(alt_ft),
+                SBS_ALTITUDE_QUANTUM_FT,
+                Some(SBS_ASSUMED_NACP),
+                0,
+            ) else {
+                self.counters.measurement_errors += 1;
+                continue;
+            };
+            let m = match self
+                .registry
+                .position_report(Timestamp(recv_ns), sensor, &report)
+            {
+                Ok(m) => m,
+                Err(_) => {
+                    self.counters.measurement_errors += 1;
+                    continue;
+                }
+            };
+            self.counters.sbs_positions += 1;
+            let ident = self.sbs_idents.get(&icao);
+            g.measurements.push(m);
+            g.attributes.push(ReportAttributes {
+                mode3a: ident.and_then(|i| i.squawk),
+                icao: Some(icao),
+                callsign: ident.and_then(|i| i.callsign.clone()),
+                adsb: true,
+                cooperative: true,
+                emitter_category: None,
+            });
+            self.count_sensor(source, recv_ns);
+        }
+        !g.measurements.is_empty() && self.process_group(source, g)
     }
 
     /// One sensor's reports of one input as sector scans: for a radar, with the coverage the
@@ -1169,10 +1326,12 @@ impl Core {
         let confirmed = self.picture.published_count() as u64;
         let tentative = self.picture.tentative_count() as u64;
         Stats {
-            plots_in: self.counters.plots + self.counters.adsb_reports,
+            plots_in: self.counters.plots
+                + self.counters.adsb_reports
+                + self.counters.sbs_positions,
             plots_per_s: self.sensors.values().map(|s| s.rate).sum(),
             dropped: 0,
-            decode_errors: self.counters.decode_errors,
+            decode_errors: self.counters.decode_errors + self.counters.sbs_errors,
             tracks_confirmed: confirmed,
             tracks_tentative: tentative,
             cycle_ms_p99: 0.0,
@@ -1183,9 +1342,51 @@ impl Core {
     }
 }
 
+/// A squawk as SBS writes it (four octal digits) as the 12-bit Mode 3/A code.
+fn parse_squawk(s: &str) -> Option<u16> {
+    let s = s.trim();
+    (s.len() == 4 && s.bytes().all(|b| (b'0'..=b'7').contains(&b)))
+        .then(|| u16::from_str_radix(s, 8).ok())
+        .flatten()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flood_of_sbs_addresses_cannot_grow_the_identification_cache() {
+        let site = SiteConfig::from_world(&tessera_sim::world::default_world()).unwrap();
+        let adsb = site.adsb[0].id;
+        let mut core = Core::new(site).unwrap();
+        for batch in 0..20u32 {
+            let mut lines = String::new();
+            for k in 0..500u32 {
+                lines.push_str(&format!(
+                    "MSG,1,1,1,{:06X},1,,,,,X{k},,,,,,,,,,,\n",
+                    batch * 500 + k
+                ));
+            }
+            core.apply(&Input::Sbs {
+                source: adsb,
+                recv_ns: i64::from(batch) * 1_000_000_000,
+                lines: lines.into_bytes(),
+            });
+            assert!(core.sbs_idents.len() <= SBS_IDENT_CAP + 500);
+        }
+        assert_eq!(core.counters.sbs_messages, 10_000);
+        // The newest addresses are the ones kept.
+        assert!(core.sbs_idents.contains_key(&9_999));
+        assert!(!core.sbs_idents.contains_key(&0));
+    }
+
+    #[test]
+    fn squawks_are_four_octal_digits() {
+        assert_eq!(parse_squawk("7700"), Some(0o7700));
+        assert_eq!(parse_squawk(" 1017"), Some(0o1017));
+        assert_eq!(parse_squawk("1018"), None);
+        assert_eq!(parse_squawk("101"), None);
+    }
 
     #[test]
     fn the_digest_hasher_sees_every_bit_and_every_boundary() {

@@ -1,5 +1,6 @@
 //! Ingest tasks: ASTERIX over UDP (unicast and multicast), over TCP, and file replay at N×
-//! speed. Each hands raw bytes with their reception time to the core's data queue; decoding
+//! speed; SBS/BaseStation text (port 30003) from a TCP server (we connect, as to dump1090) and
+//! from a file of lines. Each hands raw bytes with their reception time to the core's data queue; decoding
 //! happens in the core, so the journal keeps exactly what arrived.
 //!
 //! UDP cannot push back, so a full queue drops the datagram (counted). TCP streams and file
@@ -203,6 +204,196 @@ pub async fn run_tcp(handle: Handle, name: String, id: u32, listener: TcpListene
     }
 }
 
+/// Splits the complete lines off the front of `buf` (everything up to and including its last
+/// `\n`); the partial last line stays for the next read.
+pub fn take_lines(buf: &mut Vec<u8>) -> Vec<u8> {
+    match buf.iter().rposition(|&b| b == b'\n') {
+        Some(i) => buf.drain(..=i).collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Longest SBS line buffered while waiting for its end (a real line is under 200 bytes).
+const SBS_MAX_PARTIAL: usize = 64 << 10;
+
+/// Reconnection delays of the SBS client: the first, and the cap it doubles up to.
+const SBS_BACKOFF_MIN: std::time::Duration = std::time::Duration::from_millis(250);
+const SBS_BACKOFF_MAX: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Connects to an SBS/BaseStation server at `addr` (`HOST:PORT`, e.g. dump1090's port 30003)
+/// and hands its whole lines, batched per read, to the core as [`Input::Sbs`] of sensor `id`,
+/// waiting for room (back-pressure). A refused or lost connection is retried with exponential
+/// backoff (0.25 s doubling to 30 s, back to 0.25 s once a connection delivered data) until
+/// shutdown.
+pub async fn run_sbs_client(handle: Handle, name: String, id: u32, addr: String) {
+    let mut stop = handle.shutdown_signal();
+    let mut backoff = SBS_BACKOFF_MIN;
+    loop {
+        let conn = tokio::select! {
+            _ = stop.changed() => return,
+            c = tokio::net::TcpStream::connect(&addr) => c,
+        };
+        match conn {
+            Ok(mut stream) => {
+                tracing::info!("SBS {name}: connected");
+                match sbs_stream(&handle, &name, id, &mut stream).await {
+                    StreamEnd::Shutdown => return,
+                    StreamEnd::Closed { delivered } => {
+                        if delivered {
+                            backoff = SBS_BACKOFF_MIN;
+                        }
+                        tracing::warn!("SBS {name}: connection closed, reconnecting");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!("SBS {name}: {e}; retrying in {backoff:?}"),
+        }
+        tokio::select! {
+            _ = stop.changed() => return,
+            _ = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(SBS_BACKOFF_MAX);
+    }
+}
+
+enum StreamEnd {
+    Shutdown,
+    Closed { delivered: bool },
+}
+
+async fn sbs_stream(
+    handle: &Handle,
+    name: &str,
+    id: u32,
+    stream: &mut tokio::net::TcpStream,
+) -> StreamEnd {
+    let mut stop = handle.shutdown_signal();
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
+    let mut chunk = vec![0u8; 1 << 16];
+    let mut delivered = false;
+    loop {
+        let n = tokio::select! {
+            _ = stop.changed() => return StreamEnd::Shutdown,
+            r = stream.read(&mut chunk) => match r {
+                Ok(0) | Err(_) => return StreamEnd::Closed { delivered },
+                Ok(n) => n,
+            },
+        };
+        buf.extend_from_slice(&chunk[..n]);
+        let lines = take_lines(&mut buf);
+        if buf.len() > SBS_MAX_PARTIAL {
+            tracing::warn!("SBS {name}: no line end in {SBS_MAX_PARTIAL} bytes, dropped");
+            buf.clear();
+        }
+        if lines.is_empty() {
+            continue;
+        }
+        let input = Input::Sbs {
+            source: id,
+            recv_ns: handle.clock.now_ns(),
+            lines,
+        };
+        if handle.send(name, input).await.is_err() {
+            return StreamEnd::Shutdown;
+        }
+        delivered = true;
+    }
+}
+
+/// Lines of SBS text per batch of [`replay_sbs_file`] at most.
+const SBS_REPLAY_BATCH_LINES: usize = 512;
+/// Span of "time generated" per batch of [`replay_sbs_file`] at most, s.
+const SBS_REPLAY_BATCH_S: f64 = 0.5;
+
+/// Replays a file of SBS lines at `speed`× real time (0: as fast as the core takes it), paced
+/// by the lines' "date/time generated" (lines without one follow the line before), in batches
+/// of at most 0.5 s of generated time or 512 lines, each stamped with the clock. Returns the
+/// number of batches.
+pub async fn replay_sbs_file(
+    handle: Handle,
+    path: &Path,
+    id: u32,
+    speed: f64,
+) -> Result<u64, IngestError> {
+    let bytes = tokio::fs::read(path)
+        .await
+        .map_err(|source| IngestError::Io {
+            what: "read",
+            addr: path.display().to_string(),
+            source,
+        })?;
+    let name = format!("file:{}", path.display());
+    let start = tokio::time::Instant::now();
+    let mut first: Option<f64> = None;
+    let mut n = 0;
+    for (t, lines) in sbs_batches(&bytes) {
+        if speed > 0.0
+            && let Some(t) = t
+        {
+            let t0 = *first.get_or_insert(t);
+            let due = start + std::time::Duration::from_secs_f64(((t - t0).max(0.0)) / speed);
+            tokio::time::sleep_until(due).await;
+        }
+        let input = Input::Sbs {
+            source: id,
+            recv_ns: handle.clock.now_ns(),
+            lines,
+        };
+        if handle.send(&name, input).await.is_err() {
+            break;
+        }
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Whether a file looks like SBS text: a `.sbs` name (`x.sbs`, `x.sbs.txt`) or a first line
+/// that starts with an SBS record type.
+pub fn is_sbs_file(path: &Path, head: &[u8]) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    name.ends_with(".sbs")
+        || name.ends_with(".sbs.txt")
+        || ["MSG,", "SEL,", "ID,", "AIR,", "STA,", "CLK,"]
+            .iter()
+            .any(|k| head.starts_with(k.as_bytes()))
+}
+
+/// The lines of an SBS file in batches (see [`replay_sbs_file`]), each with the generated time
+/// (Unix s) of its first line that has one.
+pub fn sbs_batches(bytes: &[u8]) -> Vec<(Option<f64>, Vec<u8>)> {
+    let mut out: Vec<(Option<f64>, Vec<u8>)> = Vec::new();
+    let mut cur: Vec<u8> = Vec::new();
+    let mut cur_t: Option<f64> = None;
+    let mut count = 0;
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        let t = std::str::from_utf8(line)
+            .ok()
+            .and_then(|l| tessera_feeds::sbs::parse_line(l.trim()).ok().flatten())
+            .and_then(|m| m.generated)
+            .map(|g| g.unix_seconds());
+        let split = count >= SBS_REPLAY_BATCH_LINES
+            || matches!((cur_t, t), (Some(a), Some(b)) if (b - a).abs() >= SBS_REPLAY_BATCH_S);
+        if split && !cur.is_empty() {
+            out.push((cur_t, std::mem::take(&mut cur)));
+            cur_t = None;
+            count = 0;
+        }
+        if cur_t.is_none() {
+            cur_t = t;
+        }
+        cur.extend_from_slice(line);
+        count += 1;
+    }
+    if !cur.is_empty() {
+        out.push((cur_t, cur));
+    }
+    out
+}
+
 /// Replays a recording (raw block stream, pcap or pcapng, recorder framings) at `speed`×
 /// real time (0: as fast as the core takes it), each block stamped with the clock.
 pub async fn replay_file(
@@ -301,6 +492,33 @@ fn take_one_block(buf: &mut Vec<u8>) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_split_at_the_last_line_end() {
+        let mut buf = b"MSG,8,1\r\nMSG,3,1\nMSG,".to_vec();
+        assert_eq!(take_lines(&mut buf), b"MSG,8,1\r\nMSG,3,1\n".to_vec());
+        assert_eq!(buf, b"MSG,".to_vec());
+        assert!(take_lines(&mut buf).is_empty());
+        assert_eq!(buf, b"MSG,".to_vec());
+    }
+
+    #[test]
+    fn sbs_files_batch_by_generated_time() {
+        let text =
+            b"MSG,8,1,1,400159,1,2018/04/03,19:02:28.136,2018/04/10,21:24:39.436,,,,,,,,,,,,\n\
+MSG,8,1,1,400159,1,2018/04/03,19:02:28.400,2018/04/10,21:24:39.436,,,,,,,,,,,,\n\
+garbage\n\
+MSG,8,1,1,400159,1,2018/04/03,19:02:29.000,2018/04/10,21:24:39.436,,,,,,,,,,,,\n\
+tail";
+        let b = sbs_batches(text);
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0].1.split(|&c| c == b'\n').count(), 4);
+        assert!(b[1].1.ends_with(b"tail"));
+        assert!((b[1].0.unwrap() - b[0].0.unwrap() - 0.864).abs() < 1e-6);
+        assert!(is_sbs_file(Path::new("x.txt"), b"MSG,3,"));
+        assert!(is_sbs_file(Path::new("a/feed.SBS"), b""));
+        assert!(!is_sbs_file(Path::new("x.pcap"), &[0xd4, 0xc3, 0xb2, 0xa1]));
+    }
 
     #[test]
     fn blocks_split_on_len_and_resynchronise() {

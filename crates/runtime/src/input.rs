@@ -1,5 +1,5 @@
-//! The inputs of the core, exactly as they are journaled: every byte the sensors sent (with its
-//! reception time), every cadence tick, every operator action and every fire-unit report.
+//! The inputs of the core, exactly as they are journaled: every byte the sensors sent (ASTERIX
+//! blocks and SBS text lines, each with its reception time), every cadence tick, every operator action and every fire-unit report.
 //! Replaying them in journal order through a fresh core reproduces the run.
 
 use serde::{Deserialize, Serialize};
@@ -92,6 +92,16 @@ pub enum Input {
         #[serde(skip)]
         data: Vec<u8>,
     },
+    /// Whole lines of SBS/BaseStation text (the port-30003 format) from a feed mapped to the
+    /// ADS-B receiver `source` (a site sensor id), received at `recv_ns` (UTC ns, used as the
+    /// time of every position in them). The bytes are kept as they arrived, line terminators
+    /// included (not necessarily UTF-8: the core counts what it cannot parse).
+    Sbs {
+        source: u32,
+        recv_ns: i64,
+        #[serde(skip)]
+        lines: Vec<u8>,
+    },
     /// The core cycle: classification, identification, and (at the plan period) threat
     /// evaluation and assignment, at `t_ns`.
     Tick { t_ns: i64 },
@@ -111,6 +121,7 @@ impl Input {
     pub fn kind(&self) -> &'static str {
         match self {
             Input::Asterix { .. } => "asterix",
+            Input::Sbs { .. } => "sbs",
             Input::Tick { .. } => "tick",
             Input::Operator { .. } => "operator",
             Input::FireUnit { .. } => "fire_unit",
@@ -120,7 +131,7 @@ impl Input {
     /// The time the input carries.
     pub fn time_ns(&self) -> i64 {
         match self {
-            Input::Asterix { recv_ns, .. } => *recv_ns,
+            Input::Asterix { recv_ns, .. } | Input::Sbs { recv_ns, .. } => *recv_ns,
             Input::Tick { t_ns } | Input::Operator { t_ns, .. } | Input::FireUnit { t_ns, .. } => {
                 *t_ns
             }

@@ -6,7 +6,8 @@
 //! commits on a power cut, never on a process crash), readable with any SQLite tool, and
 //! indexed, so a replay or an export can pick one run. The shell commits after every batch of
 //! inputs and always before it answers an operator action, so an acknowledged action is on
-//! disk. ASTERIX payloads are stored as the raw bytes received; every other input as JSON.
+//! disk. ASTERIX payloads and SBS text lines are stored as the raw bytes received; every other input
+//! as JSON.
 //!
 //! Schema:
 //! - `runs(run, started_unix_ns, tessera, site)`: one row per start; `site` is the
@@ -115,6 +116,11 @@ fn encode(input: &Input) -> (&'static str, i64, Option<i64>, Vec<u8>) {
             recv_ns,
             data,
         } => ("asterix", *recv_ns, Some(i64::from(*source)), data.clone()),
+        Input::Sbs {
+            source,
+            recv_ns,
+            lines,
+        } => ("sbs", *recv_ns, Some(i64::from(*source)), lines.clone()),
         other => (
             other.kind(),
             other.time_ns(),
@@ -136,6 +142,13 @@ fn decode(
             source: source.unwrap_or(0) as u32,
             recv_ns: t_ns,
             data: body,
+        });
+    }
+    if kind == "sbs" {
+        return Ok(Input::Sbs {
+            source: source.unwrap_or(0) as u32,
+            recv_ns: t_ns,
+            lines: body,
         });
     }
     serde_json::from_slice(&body).map_err(|e| JournalError::Content {
@@ -392,6 +405,11 @@ mod tests {
                 recv_ns: 10,
                 data: vec![48, 0, 3],
             },
+            Input::Sbs {
+                source: 7,
+                recv_ns: 15,
+                lines: b"MSG,1,1,1,4CA2D6,1,,,,,RYR1AB  ,,,,,,,,,,,\r\n\xff\n".to_vec(),
+            },
             Input::Tick { t_ns: 20 },
             Input::Operator {
                 t_ns: 25,
@@ -410,7 +428,7 @@ mod tests {
             }
             j.record_cycle(2, 20, 1, u64::MAX - 5).unwrap();
             j.commit().unwrap();
-            assert_eq!(j.stats().inputs, 3);
+            assert_eq!(j.stats().inputs, 4);
             assert_eq!(j.stats().actions, 1);
             j.run()
         };

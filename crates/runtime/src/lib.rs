@@ -1,6 +1,6 @@
 //! The live system of Tessera: a deterministic core in a thin tokio shell.
 //!
-//! - [`core`]: the pure core ([`Core`]): ASTERIX in, picture, threat evaluation, assignment
+//! - [`core`]: the pure core ([`Core`]): ASTERIX and SBS in, picture, threat evaluation, assignment
 //!   and the operator workflow; a function of its ordered [`Input`]s only.
 //! - [`input`]: the inputs as journaled.
 //! - [`site`]: the site configuration (sensors, assets, launchers), stored in the journal.
@@ -10,7 +10,7 @@
 //! - [`shell`]: the tokio shell: queues, the core thread, deltas, snapshot cache, history.
 //! - [`clock`]: scenario time on the wall clock, speed and pause.
 //! - [`metrics`]: the Prometheus registry.
-//! - [`ingest`]: UDP (unicast, multicast), TCP and file-replay sources.
+//! - [`ingest`]: UDP (unicast, multicast), TCP and file-replay sources; the SBS TCP client.
 //! - [`outputs`]: the picture out as CAT062 and Cursor-on-Target (UDP, TCP).
 //! - [`sim_source`]: the simulator as a live source and as the fire units.
 

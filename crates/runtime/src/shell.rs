@@ -244,9 +244,9 @@ pub struct Handle {
 pub struct CoreGone;
 
 impl Handle {
-    /// Offers sensor data; `false` (and a counted drop) when the queue is full.
-    pub fn offer(&self, source: &str, input: Input) -> bool {
-        if let Input::Asterix { data, .. } = &input {
+    /// Counts a sensor-data input of `source` (messages and bytes).
+    fn count_ingest(&self, source: &str, input: &Input) {
+        if let Input::Asterix { data: bytes, .. } | Input::Sbs { lines: bytes, .. } = input {
             self.metrics
                 .ingest_messages
                 .get_or_create(&Metrics::name(source))
@@ -254,8 +254,13 @@ impl Handle {
             self.metrics
                 .ingest_bytes
                 .get_or_create(&Metrics::name(source))
-                .inc_by(data.len() as u64);
+                .inc_by(bytes.len() as u64);
         }
+    }
+
+    /// Offers sensor data; `false` (and a counted drop) when the queue is full.
+    pub fn offer(&self, source: &str, input: Input) -> bool {
+        self.count_ingest(source, &input);
         match self.data_tx.try_send(Envelope::offered(input)) {
             Ok(()) => true,
             Err(_) => {
@@ -270,16 +275,7 @@ impl Handle {
 
     /// Sends sensor data, waiting for room (back-pressure: TCP streams, file replay).
     pub async fn send(&self, source: &str, input: Input) -> Result<(), CoreGone> {
-        if let Input::Asterix { data, .. } = &input {
-            self.metrics
-                .ingest_messages
-                .get_or_create(&Metrics::name(source))
-                .inc();
-            self.metrics
-                .ingest_bytes
-                .get_or_create(&Metrics::name(source))
-                .inc_by(data.len() as u64);
-        }
+        self.count_ingest(source, &input);
         self.data_tx
             .send(Envelope::now(input))
             .await
@@ -577,6 +573,10 @@ impl Loop {
         g("launches", c.launches);
         g("kills", c.kills);
         g("misses", c.misses);
+        g("sbs_inputs", c.sbs_inputs);
+        g("sbs_messages", c.sbs_messages);
+        g("sbs_positions", c.sbs_positions);
+        g("sbs_errors", c.sbs_errors);
         let t = self.core.picture().tracker().stats();
         g("initiations_refused", t.initiations_refused);
         g("out_of_sequence_applied", t.out_of_sequence_applied);
