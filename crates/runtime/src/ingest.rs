@@ -315,18 +315,42 @@ pub async fn replay_sbs_file(
     id: u32,
     speed: f64,
 ) -> Result<u64, IngestError> {
-    let bytes = tokio::fs::read(path)
+    let bytes = read_recording(path).await?;
+    let batches = sbs_batches(&bytes);
+    Ok(
+        send_paced(&handle, path, speed, batches, |recv_ns, lines| Input::Sbs {
+            source: id,
+            recv_ns,
+            lines,
+        })
+        .await,
+    )
+}
+
+async fn read_recording(path: &Path) -> Result<Vec<u8>, IngestError> {
+    tokio::fs::read(path)
         .await
         .map_err(|source| IngestError::Io {
             what: "read",
             addr: path.display().to_string(),
             source,
-        })?;
+        })
+}
+
+/// Sends a recording's items with back-pressure, at `speed`× the pace of their times (0: as
+/// fast as the core takes them), each stamped with the clock; the number sent.
+async fn send_paced<T>(
+    handle: &Handle,
+    path: &Path,
+    speed: f64,
+    items: Vec<(Option<f64>, T)>,
+    input: impl Fn(i64, T) -> Input,
+) -> u64 {
     let name = format!("file:{}", path.display());
     let start = tokio::time::Instant::now();
     let mut first: Option<f64> = None;
     let mut n = 0;
-    for (t, lines) in sbs_batches(&bytes) {
+    for (t, item) in items {
         if speed > 0.0
             && let Some(t) = t
         {
@@ -334,17 +358,16 @@ pub async fn replay_sbs_file(
             let due = start + std::time::Duration::from_secs_f64(((t - t0).max(0.0)) / speed);
             tokio::time::sleep_until(due).await;
         }
-        let input = Input::Sbs {
-            source: id,
-            recv_ns: handle.clock.now_ns(),
-            lines,
-        };
-        if handle.send(&name, input).await.is_err() {
+        if handle
+            .send(&name, input(handle.clock.now_ns(), item))
+            .await
+            .is_err()
+        {
             break;
         }
         n += 1;
     }
-    Ok(n)
+    n
 }
 
 /// Whether a file looks like SBS text: a `.sbs` name (`x.sbs`, `x.sbs.txt`) or a first line
@@ -402,37 +425,16 @@ pub async fn replay_file(
     id: u32,
     speed: f64,
 ) -> Result<u64, IngestError> {
-    let bytes = tokio::fs::read(path)
-        .await
-        .map_err(|source| IngestError::Io {
-            what: "read",
-            addr: path.display().to_string(),
-            source,
-        })?;
+    let bytes = read_recording(path).await?;
     let payloads = payloads(&bytes).map_err(IngestError::Replay)?;
-    let name = format!("file:{}", path.display());
-    let mut first: Option<f64> = None;
-    let start = tokio::time::Instant::now();
-    let mut n = 0;
-    for (tod, data) in payloads {
-        if speed > 0.0
-            && let Some(t) = tod
-        {
-            let t0 = *first.get_or_insert(t);
-            let due = start + std::time::Duration::from_secs_f64(((t - t0).max(0.0)) / speed);
-            tokio::time::sleep_until(due).await;
-        }
-        let input = Input::Asterix {
+    Ok(send_paced(&handle, path, speed, payloads, |recv_ns, data| {
+        Input::Asterix {
             source: id,
-            recv_ns: handle.clock.now_ns(),
+            recv_ns,
             data,
-        };
-        if handle.send(&name, input).await.is_err() {
-            break;
         }
-        n += 1;
-    }
-    Ok(n)
+    })
+    .await)
 }
 
 /// A data block with the time of day of its first CAT048 or CAT021 record.
