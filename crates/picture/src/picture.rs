@@ -202,17 +202,9 @@ impl Picture {
         scan: Scan,
         attributes: &[ReportAttributes],
     ) -> Result<ScanReport, TrackError> {
-        let sensor = scan.sensor.id.0;
-        let times: Vec<Timestamp> = scan.measurements.iter().map(|m| m.time).collect();
-        let report = match self.tracker.process(scan) {
-            Ok(r) => r,
-            Err(e) => {
-                self.stats.scans_refused += 1;
-                return Err(e);
-            }
-        };
-        self.after_scan(&report, sensor, &times, attributes);
-        Ok(report)
+        let (sensor, times) = (scan.sensor.id.0, report_times(&scan.measurements));
+        let report = self.tracker.process(scan);
+        self.absorb(report, sensor, &times, attributes)
     }
 
     /// Processes one sector scan of a rotating radar, or a batch of event-driven reports (the
@@ -222,16 +214,21 @@ impl Picture {
         scan: SectorScan,
         attributes: &[ReportAttributes],
     ) -> Result<ScanReport, TrackError> {
-        let sensor = scan.sensor.id.0;
-        let times: Vec<Timestamp> = scan.measurements.iter().map(|m| m.time).collect();
-        let report = match self.tracker.process_sector(scan) {
-            Ok(r) => r,
-            Err(e) => {
-                self.stats.scans_refused += 1;
-                return Err(e);
-            }
-        };
-        self.after_scan(&report, sensor, &times, attributes);
+        let (sensor, times) = (scan.sensor.id.0, report_times(&scan.measurements));
+        let report = self.tracker.process_sector(scan);
+        self.absorb(report, sensor, &times, attributes)
+    }
+
+    /// The tracker's answer to a scan: refusals counted, reports' attributes attached.
+    fn absorb(
+        &mut self,
+        report: Result<ScanReport, TrackError>,
+        sensor: u32,
+        times: &[Timestamp],
+        attributes: &[ReportAttributes],
+    ) -> Result<ScanReport, TrackError> {
+        let report = report.inspect_err(|_| self.stats.scans_refused += 1)?;
+        self.after_scan(&report, sensor, times, attributes);
         Ok(report)
     }
 
@@ -492,4 +489,8 @@ impl Picture {
             .filter_map(|t| self.view(t.track.id, at, with_trail))
             .collect()
     }
+}
+
+fn report_times(measurements: &[tessera_domain::Measurement]) -> Vec<Timestamp> {
+    measurements.iter().map(|m| m.time).collect()
 }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tessera_domain::TrackId;
-use tessera_runtime::shell::Handle;
+use tessera_runtime::shell::{CoreAccess, Handle};
 use tessera_runtime::workflow::{ActionError, EngagementStatus};
 use tessera_runtime::{OperatorAction, Role};
 use tokio::sync::broadcast::error::RecvError;
@@ -409,68 +409,56 @@ async fn track(
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no track {id}")))
 }
 
-async fn sensors(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
-    caller(&st, &headers, Role::Observer)?;
+/// An observer's read of the core: the caller's role checked, `read` run on the core thread,
+/// its result as JSON.
+async fn observe<T: serde::Serialize + Send + 'static>(
+    st: &AppState,
+    headers: &HeaderMap,
+    read: impl FnOnce(&CoreAccess<'_>) -> T + Send + 'static,
+) -> ApiResult<Json<Value>> {
+    caller(st, headers, Role::Observer)?;
     let v = st
         .handle
-        .query(|c| c.core.sensor_views())
+        .query(read)
         .await
         .map_err(|_| ApiError::unavailable())?;
     Ok(Json(json!(v)))
+}
+
+async fn sensors(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    observe(&st, &headers, |c| c.core.sensor_views()).await
 }
 
 async fn assets(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
-    caller(&st, &headers, Role::Observer)?;
-    let v = st
-        .handle
-        .query(|c| c.core.asset_views())
-        .await
-        .map_err(|_| ApiError::unavailable())?;
-    Ok(Json(json!(v)))
+    observe(&st, &headers, |c| c.core.asset_views()).await
 }
 
 async fn launchers(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
-    caller(&st, &headers, Role::Observer)?;
-    let v = st
-        .handle
-        .query(|c| c.core.launcher_views())
-        .await
-        .map_err(|_| ApiError::unavailable())?;
-    Ok(Json(json!(v)))
+    observe(&st, &headers, |c| c.core.launcher_views()).await
 }
 
 async fn recommendations(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
-    caller(&st, &headers, Role::Observer)?;
-    let v = st
-        .handle
-        .query(|c| {
-            c.core
-                .workflow()
-                .records()
-                .filter(|r| r.status == EngagementStatus::Recommended)
-                .cloned()
-                .collect::<Vec<_>>()
-        })
-        .await
-        .map_err(|_| ApiError::unavailable())?;
-    Ok(Json(json!(v)))
+    observe(&st, &headers, |c| {
+        c.core
+            .workflow()
+            .records()
+            .filter(|r| r.status == EngagementStatus::Recommended)
+            .cloned()
+            .collect::<Vec<_>>()
+    })
+    .await
 }
 
 async fn engagements(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
-    caller(&st, &headers, Role::Observer)?;
-    let v = st
-        .handle
-        .query(|c| {
-            c.core
-                .workflow()
-                .records()
-                .rev()
-                .cloned()
-                .collect::<Vec<_>>()
-        })
-        .await
-        .map_err(|_| ApiError::unavailable())?;
-    Ok(Json(json!(v)))
+    observe(&st, &headers, |c| {
+        c.core
+            .workflow()
+            .records()
+            .rev()
+            .cloned()
+            .collect::<Vec<_>>()
+    })
+    .await
 }
 
 #[derive(Deserialize, Default)]
