@@ -25,34 +25,68 @@ use tessera_server::{AppState, UserStore};
 use tessera_sim::world::config::Doctrine;
 use tessera_sim::world::{World, WorldConfig, default_world};
 
-/// Options of `tessera run`.
-#[derive(Debug, Clone)]
+/// Options of `tessera run` (its command-line arguments).
+#[derive(Debug, Clone, clap::Args)]
 pub struct LiveOptions {
+    /// Scenario file (TOML).
+    #[arg(long)]
     pub scenario: Option<PathBuf>,
-    pub listen: SocketAddr,
+    /// Address of the page and API.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Journal and accounts.
+    #[arg(long, default_value = "tessera-data")]
     pub data_dir: PathBuf,
+    /// Scenario seconds per wall-clock second.
+    #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
-    /// Scenario seconds run unpaced at the start.
+    /// Run the first SECONDS of the scenario as fast as possible.
+    #[arg(long, default_value_t = 0.0)]
     pub start_s: f64,
+    /// Also ingest ASTERIX on UDP: ADDR, or GROUP@ADDR to join a multicast group.
+    #[arg(long)]
     pub udp: Vec<String>,
-    pub tcp: Vec<SocketAddr>,
-    /// SBS servers to connect to (`HOST:PORT`).
+    /// Also ingest ASTERIX block streams on TCP.
+    #[arg(long)]
+    pub tcp: Vec<std::net::SocketAddr>,
+    /// Also ingest SBS/BaseStation text (port 30003): connect to the server at HOST:PORT
+    /// (dump1090, BaseStation), reconnecting with backoff. Its positions are the ADS-B
+    /// receiver --sbs-sensor's.
+    #[arg(long, value_name = "HOST:PORT")]
     pub sbs_tcp: Vec<String>,
-    /// The ADS-B receiver SBS feeds map to (default: the site's first).
+    /// Site ADS-B receiver (sensor id) that SBS feeds (--sbs-tcp, SBS --replay files) map
+    /// to; default: the site's first ADS-B receiver.
+    #[arg(long, value_name = "ID")]
     pub sbs_sensor: Option<u32>,
+    /// Also replay a recording: ASTERIX (raw, pcap, pcapng) or SBS text (a `.sbs` file, or
+    /// any file whose first line is an SBS record).
+    #[arg(long)]
     pub replay: Vec<PathBuf>,
+    /// Speed of --replay (0: as fast as the core takes it).
+    #[arg(long, default_value_t = 1.0)]
     pub replay_speed: f64,
+    /// No simulator: only the --udp/--tcp/--sbs-tcp/--replay sources (sensor sites from --scenario).
+    #[arg(long)]
     pub no_sim: bool,
-    /// Stop after this many wall-clock seconds (tests, benchmarks).
+    /// Stop after this many wall-clock seconds.
+    #[arg(long)]
     pub exit_after_s: Option<f64>,
-    /// Capacity of the sensor-data queue.
+    /// Capacity of the sensor-data queue (beyond it, UDP datagrams are dropped and counted).
+    #[arg(long, default_value_t = 8192)]
     pub queue: usize,
-    /// UDP data older than this in the queue is shed (0: never), ms.
+    /// UDP data that waited longer than this in the queue is dropped unapplied (counted as
+    /// stale), so that under overload the picture stays current; 0: never.
+    #[arg(long, default_value_t = 1000)]
     pub shed_after_ms: u64,
-    /// The picture out: CAT062 by UDP, CoT by UDP, CoT by TCP (a TAK server).
-    pub cat062_udp: Vec<SocketAddr>,
-    pub cot_udp: Vec<SocketAddr>,
-    pub cot_tcp: Vec<SocketAddr>,
+    /// Send the picture as ASTERIX CAT062 by UDP to ADDR (unicast or multicast), every second.
+    #[arg(long)]
+    pub cat062_udp: Vec<std::net::SocketAddr>,
+    /// Send Cursor-on-Target events by UDP to ADDR, every second.
+    #[arg(long)]
+    pub cot_udp: Vec<std::net::SocketAddr>,
+    /// Send Cursor-on-Target events on a TCP connection to ADDR (a TAK server), every second.
+    #[arg(long)]
+    pub cot_tcp: Vec<std::net::SocketAddr>,
 }
 
 fn parse_udp(s: &str, id: u32) -> Result<UdpSource> {

@@ -28,68 +28,11 @@ enum Command {
     /// none is given): simulated sensors and fire units in real time, the composite picture,
     /// threat evaluation and engagement recommendations, the operator page at --listen.
     Run {
-        /// Scenario file (TOML).
-        #[arg(long)]
-        scenario: Option<PathBuf>,
-        /// Address of the page and API.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: std::net::SocketAddr,
-        /// Journal and accounts.
-        #[arg(long, default_value = "tessera-data")]
-        data_dir: PathBuf,
-        /// Scenario seconds per wall-clock second.
-        #[arg(long, default_value_t = 1.0)]
-        speed: f64,
-        /// Run the first SECONDS of the scenario as fast as possible.
-        #[arg(long, default_value_t = 0.0)]
-        start_s: f64,
-        /// Also ingest ASTERIX on UDP: ADDR, or GROUP@ADDR to join a multicast group.
-        #[arg(long)]
-        udp: Vec<String>,
-        /// Also ingest ASTERIX block streams on TCP.
-        #[arg(long)]
-        tcp: Vec<std::net::SocketAddr>,
-        /// Also ingest SBS/BaseStation text (port 30003): connect to the server at HOST:PORT
-        /// (dump1090, BaseStation), reconnecting with backoff. Its positions are the ADS-B
-        /// receiver --sbs-sensor's.
-        #[arg(long, value_name = "HOST:PORT")]
-        sbs_tcp: Vec<String>,
-        /// Site ADS-B receiver (sensor id) that SBS feeds (--sbs-tcp, SBS --replay files) map
-        /// to; default: the site's first ADS-B receiver.
-        #[arg(long, value_name = "ID")]
-        sbs_sensor: Option<u32>,
-        /// Also replay a recording: ASTERIX (raw, pcap, pcapng) or SBS text (a `.sbs` file, or
-        /// any file whose first line is an SBS record).
-        #[arg(long)]
-        replay: Vec<PathBuf>,
-        /// Speed of --replay (0: as fast as the core takes it).
-        #[arg(long, default_value_t = 1.0)]
-        replay_speed: f64,
-        /// No simulator: only the --udp/--tcp/--sbs-tcp/--replay sources (sensor sites from --scenario).
-        #[arg(long)]
-        no_sim: bool,
-        /// Stop after this many wall-clock seconds.
-        #[arg(long)]
-        exit_after_s: Option<f64>,
-        /// Capacity of the sensor-data queue (beyond it, UDP datagrams are dropped and counted).
-        #[arg(long, default_value_t = 8192)]
-        queue: usize,
-        /// UDP data that waited longer than this in the queue is dropped unapplied (counted as
-        /// stale), so that under overload the picture stays current; 0: never.
-        #[arg(long, default_value_t = 1000)]
-        shed_after_ms: u64,
+        #[command(flatten)]
+        options: cmd_live::LiveOptions,
         /// Logs as JSON lines.
         #[arg(long)]
         log_json: bool,
-        /// Send the picture as ASTERIX CAT062 by UDP to ADDR (unicast or multicast), every second.
-        #[arg(long)]
-        cat062_udp: Vec<std::net::SocketAddr>,
-        /// Send Cursor-on-Target events by UDP to ADDR, every second.
-        #[arg(long)]
-        cot_udp: Vec<std::net::SocketAddr>,
-        /// Send Cursor-on-Target events on a TCP connection to ADDR (a TAK server), every second.
-        #[arg(long)]
-        cot_tcp: Vec<std::net::SocketAddr>,
     },
     /// Replays a journaled run through a fresh core and checks every cycle's digest against
     /// the live one; optionally exports tracks and engagements as CSV.
@@ -338,29 +281,9 @@ fn main() -> Result<()> {
             out.flush()?;
             eprintln!("{}", serde_json::to_string(&summary)?);
         }
-        Command::Run {
-            scenario,
-            listen,
-            data_dir,
-            speed,
-            start_s,
-            udp,
-            tcp,
-            sbs_tcp,
-            sbs_sensor,
-            replay,
-            replay_speed,
-            no_sim,
-            exit_after_s,
-            queue,
-            shed_after_ms,
-            log_json,
-            cat062_udp,
-            cot_udp,
-            cot_tcp,
-        } => {
+        Command::Run { options, log_json } => {
             anyhow::ensure!(
-                speed.is_finite() && speed > 0.0 && speed <= 100.0,
+                options.speed.is_finite() && options.speed > 0.0 && options.speed <= 100.0,
                 "--speed must be in (0, 100]"
             );
             let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -376,26 +299,7 @@ fn main() -> Result<()> {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            rt.block_on(cmd_live::run_live(cmd_live::LiveOptions {
-                scenario,
-                listen,
-                data_dir,
-                speed,
-                start_s,
-                udp,
-                tcp,
-                sbs_tcp,
-                sbs_sensor,
-                replay,
-                replay_speed,
-                no_sim,
-                exit_after_s,
-                queue,
-                shed_after_ms,
-                cat062_udp,
-                cot_udp,
-                cot_tcp,
-            }))?;
+            rt.block_on(cmd_live::run_live(options))?;
         }
         Command::Replay {
             journal,
