@@ -31,20 +31,32 @@ use tessera_runtime::{Core, Role};
 use tessera_server::{AppState, UserStore};
 
 /// Parameters of the load.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, clap::Args)]
 pub struct LiveBenchParams {
+    #[arg(long, default_value_t = 5000)]
     pub targets: usize,
+    #[arg(long, default_value_t = 4)]
     pub radars: usize,
+    #[arg(long, default_value_t = 4.0)]
     pub rotation_s: f64,
-    /// Seconds of rotation per block (a multiple of the 1/128 s ASTERIX time LSB).
+    /// Seconds of rotation per UDP block (a multiple of the 1/128 s ASTERIX time LSB).
+    #[arg(long, default_value_t = 0.0625)]
     pub sector_s: f64,
+    #[arg(long, default_value_t = 60.0)]
     pub seconds: f64,
+    #[arg(long, default_value_t = 15.0)]
     pub warmup_s: f64,
-    /// Extra false plots per second over all radars.
+    /// Extra false plots per second over all radars (to raise the offered rate).
+    #[arg(long, default_value_t = 0.0)]
     pub clutter_per_s: f64,
+    #[arg(long, default_value_t = 8192)]
     pub queue: usize,
+    /// UDP data that waited longer than this is shed (0: never).
+    #[arg(long, default_value_t = 1000)]
     pub shed_after_ms: u64,
+    #[arg(long, default_value_t = 10)]
     pub min_delta_ms: u64,
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
 }
 

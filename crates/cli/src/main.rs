@@ -185,33 +185,7 @@ enum WtaCommand {
 enum BenchCommand {
     /// The live system under load: UDP CAT048 from rotating radars over `targets` aircraft
     /// (plus optional clutter), plot-to-WebSocket-delta latency, drops and memory.
-    Live {
-        #[arg(long, default_value_t = 5000)]
-        targets: usize,
-        #[arg(long, default_value_t = 4)]
-        radars: usize,
-        #[arg(long, default_value_t = 4.0)]
-        rotation_s: f64,
-        /// Seconds of rotation per UDP block (a multiple of 1/128 s).
-        #[arg(long, default_value_t = 0.0625)]
-        sector_s: f64,
-        #[arg(long, default_value_t = 60.0)]
-        seconds: f64,
-        #[arg(long, default_value_t = 15.0)]
-        warmup_s: f64,
-        /// Extra false plots per second (to raise the offered rate).
-        #[arg(long, default_value_t = 0.0)]
-        clutter_per_s: f64,
-        #[arg(long, default_value_t = 8192)]
-        queue: usize,
-        /// UDP data that waited longer than this is shed (0: never).
-        #[arg(long, default_value_t = 1000)]
-        shed_after_ms: u64,
-        #[arg(long, default_value_t = 10)]
-        min_delta_ms: u64,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-    },
+    Live(tessera_cli::cmd_bench_live::LiveBenchParams),
     /// Tracking-loop throughput on a scenario file; with --peer-python, the Stone Soup peer on
     /// the same file in the same run, and the ratio.
     Track {
@@ -453,19 +427,8 @@ fn main() -> Result<()> {
             let mut out = std::io::stdout().lock();
             cmd_wta::run_wta_solve(&instance, time_limit_ms, &mut out)?;
         }
-        Command::Bench(BenchCommand::Live {
-            targets,
-            radars,
-            rotation_s,
-            sector_s,
-            seconds,
-            warmup_s,
-            clutter_per_s,
-            queue,
-            shed_after_ms,
-            min_delta_ms,
-            seed,
-        }) => {
+        Command::Bench(BenchCommand::Live(params)) => {
+            let sector_s = params.sector_s;
             anyhow::ensure!(
                 (sector_s * 128.0 - (sector_s * 128.0).round()).abs() < 1e-9 && sector_s > 0.0,
                 "--sector-s must be a positive multiple of 1/128 s"
@@ -473,21 +436,7 @@ fn main() -> Result<()> {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            let rep = rt.block_on(tessera_cli::cmd_bench_live::run(
-                tessera_cli::cmd_bench_live::LiveBenchParams {
-                    targets,
-                    radars,
-                    rotation_s,
-                    sector_s,
-                    seconds,
-                    warmup_s,
-                    clutter_per_s,
-                    queue,
-                    shed_after_ms,
-                    min_delta_ms,
-                    seed,
-                },
-            ))?;
+            let rep = rt.block_on(tessera_cli::cmd_bench_live::run(params))?;
             println!("{}", serde_json::to_string(&rep)?);
         }
         Command::Bench(BenchCommand::Track {
