@@ -1,7 +1,8 @@
 #![allow(clippy::needless_range_loop)] // index loops over parallel per-target arrays
 //! Primal side of the WTA: a mutable plan with its survival products, greedy maximum marginal
 //! return (MMR), repair of over-used inventories, and a deterministic local search (add, move,
-//! swap) that never makes a plan worse.
+//! swap, and optionally the large neighbourhoods of [`super::reassign`] and
+//! [`super::exchange`]) that never makes a plan worse.
 
 use super::instance::Problem;
 use std::cmp::Ordering;
@@ -208,6 +209,10 @@ pub struct Allowance {
     pub work: u64,
     /// Optional wall-clock deadline.
     pub deadline: Option<std::time::Instant>,
+    /// Whether the search, at a local optimum of add / move / swap, also tries the large
+    /// neighbourhoods: the assignment rounds of [`super::reassign`], then cyclic and path
+    /// exchanges ([`super::exchange`]).
+    pub wide: bool,
     checks: u64,
 }
 
@@ -216,12 +221,13 @@ impl Allowance {
         Self {
             work,
             deadline,
+            wide: false,
             checks: 0,
         }
     }
 
     /// Spends `n` evaluations; true when the allowance is exhausted.
-    fn spend(&mut self, n: u64) -> bool {
+    pub(super) fn spend(&mut self, n: u64) -> bool {
         self.work = self.work.saturating_sub(n);
         self.checks += n;
         if self.work == 0 {
@@ -356,7 +362,13 @@ pub fn local_search(pb: &Problem, plan: &mut Plan, allow: &mut Allowance) {
             }
         }
         if !improved {
-            return;
+            let wider = allow.wide
+                && ((0..super::reassign::ROUNDS)
+                    .any(|round| super::reassign::reassign_round(pb, plan, allow, round, tol))
+                    || super::exchange::exchange_pass(pb, plan, allow, tol));
+            if !wider || allow.work == 0 {
+                return;
+            }
         }
     }
 }

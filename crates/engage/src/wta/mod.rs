@@ -4,13 +4,17 @@
 //!
 //! - [`instance`]: the JSON schema, validation with errors naming the field, internal form.
 //! - [`heuristic`]: greedy maximum marginal return, repair, local search.
+//! - [`exchange`]: cyclic and path exchanges (ejection chains) for the local search.
+//! - [`reassign`]: the assignment neighbourhood (free a unit per target, reassign exactly).
 //! - [`lagrange`]: Lagrangian relaxation of the inventories, exact per-target pricing.
 //! - [`solver`]: exact and anytime solver with a valid lower bound under a [`Budget`].
 
 pub mod dual_lp;
+pub mod exchange;
 pub mod heuristic;
 pub mod instance;
 pub mod lagrange;
+pub mod reassign;
 pub mod solver;
 
 pub use instance::{Problem, TargetSpec, WeaponSpec, WtaError, WtaInstance};

@@ -167,6 +167,21 @@ impl State {
             self.best = plan;
         }
     }
+
+    /// Offers a plan from a heuristic; one within [`POLISH_NEAR`] of the incumbent first gets
+    /// the local search's large neighbourhoods (up to `frac` of the budget, at most a quarter
+    /// of the work left).
+    fn polish_and_offer(&mut self, pb: &Problem, mut plan: Plan, meter: &mut Meter, frac: f64) {
+        if plan.value(pb) < self.ub * (1.0 + POLISH_NEAR) {
+            let mut allow = meter.allowance(frac);
+            allow.work = allow.work.min(meter.remaining_work() / 4);
+            allow.wide = true;
+            let w0 = allow.work;
+            local_search(pb, &mut plan, &mut allow);
+            meter.work += w0 - allow.work;
+        }
+        self.offer(pb, plan);
+    }
 }
 
 /// Solves a static WTA problem (see the module documentation).
@@ -188,6 +203,7 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
     let c_ref = reference_price(pb, &g);
     let mut ls = g;
     let mut allow = meter.allowance(0.25);
+    allow.wide = true;
     let w0 = allow.work;
     local_search(pb, &mut ls, &mut allow);
     meter.work += w0 - allow.work;
@@ -301,7 +317,7 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
             let w0 = allow.work;
             local_search(pb, &mut plan, &mut allow);
             meter.work += w0 - allow.work;
-            st.offer(pb, plan);
+            st.polish_and_offer(pb, plan, &mut meter, 0.7);
         }
         stats.phase_ms.push(("cutting-plane LP".into(), meter.ms()));
     }
@@ -363,6 +379,11 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
 
 /// Dual evaluations left below which large instances use the fast Polyak rule.
 const FAST_EVALS: f64 = 400.0;
+
+/// Heuristic plans within this fraction above the incumbent get the large neighbourhoods
+/// (measured at 200x200, 50 ms: new incumbents only, static gaps 0.45-0.67 %; within 1 %,
+/// 0.26-0.49 %).
+const POLISH_NEAR: f64 = 0.01;
 
 /// Relative gap above which the Lagrangian heuristic gets its long run.
 const HEURISTIC_GAP: f64 = 5e-3;
@@ -537,7 +558,7 @@ fn dual_ascent(
             let w0 = allow.work;
             local_search(pb, &mut plan, &mut allow);
             meter.work += w0 - allow.work;
-            st.offer(pb, plan);
+            st.polish_and_offer(pb, plan, meter, 0.8);
         }
         if norm2 == 0.0 || st.ub - st.lb <= tol(st.ub) || theta < 1e-6 {
             break;
