@@ -88,7 +88,6 @@ pub fn exchange_pass(pb: &Problem, plan: &mut Plan, allow: &mut Allowance, tol: 
     }
     let mut found: Vec<Found> = Vec::new();
     let mut on = [0u32; DEPTH];
-    let mut out_of_work = false;
     'levels: for level in 0..DEPTH {
         for u in 0..n {
             let lab = levels[level][u];
@@ -169,12 +168,10 @@ pub fn exchange_pass(pb: &Problem, plan: &mut Plan, allow: &mut Allowance, tol: 
                 }
             }
             if allow.spend(spent) {
-                out_of_work = true;
-                break 'levels;
+                break 'levels; // apply what was found so far
             }
         }
     }
-    let _ = out_of_work;
     if found.is_empty() {
         return false;
     }

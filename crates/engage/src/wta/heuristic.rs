@@ -362,10 +362,11 @@ pub fn local_search(pb: &Problem, plan: &mut Plan, allow: &mut Allowance) {
             }
         }
         if !improved {
+            // (each round checks the allowance first: a round is not interruptible)
             let wider = allow.wide
-                && ((0..super::reassign::ROUNDS)
-                    .any(|round| super::reassign::reassign_round(pb, plan, allow, round, tol))
-                    || super::exchange::exchange_pass(pb, plan, allow, tol));
+                && ((0..super::reassign::ROUNDS).any(|round| {
+                    allow.work > 0 && super::reassign::reassign_round(pb, plan, allow, round, tol)
+                }) || (allow.work > 0 && super::exchange::exchange_pass(pb, plan, allow, tol)));
             if !wider || allow.work == 0 {
                 return;
             }

@@ -157,6 +157,8 @@ struct State {
     /// Relaxed per-target patterns of the last subgradient evaluations (first cuts of the LP).
     pool: std::collections::VecDeque<Vec<Vec<(u32, u32)>>>,
     pool_cap: usize,
+    /// Best value of a heuristic plan before the large neighbourhoods polished it.
+    ub_raw: f64,
 }
 
 impl State {
@@ -168,13 +170,15 @@ impl State {
         }
     }
 
-    /// Offers a plan from a heuristic; one within [`POLISH_NEAR`] of the incumbent first gets
-    /// the local search's large neighbourhoods (up to `frac` of the budget, at most a quarter
-    /// of the work left).
+    /// Offers a plan from a heuristic; one within [`POLISH_NEAR`] of the incumbent, and within
+    /// the current gap, first gets the local search's large neighbourhoods (up to `frac` of the
+    /// budget, at most a quarter of the work left).
     fn polish_and_offer(&mut self, pb: &Problem, mut plan: Plan, meter: &mut Meter, frac: f64) {
-        if plan.value(pb) < self.ub * (1.0 + POLISH_NEAR) {
+        self.ub_raw = self.ub_raw.min(plan.value(pb));
+        let near = (self.ub * POLISH_NEAR).min((self.ub - self.lb).max(0.0));
+        if plan.value(pb) < self.ub + near {
             let mut allow = meter.allowance(frac);
-            allow.work = allow.work.min(meter.remaining_work() / 4);
+            allow.work = allow.work.min(meter.remaining_work() / 4).min(POLISH_WORK);
             allow.wide = true;
             let w0 = allow.work;
             local_search(pb, &mut plan, &mut allow);
@@ -199,6 +203,7 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
         lb: 0.0,
         pool: std::collections::VecDeque::new(),
         pool_cap: 0,
+        ub_raw: greedy_value,
     };
     let c_ref = reference_price(pb, &g);
     let mut ls = g;
@@ -358,7 +363,10 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
     let mut proven = st.ub - st.lb <= tol(st.ub);
     // the exact phase enumerates every pattern within the gap: hopeless on large instances
     // unless the gap is already tiny (measured: 1000x1000 at a 1 % gap spent seconds in it)
-    let exact_worth = pb.n_w + pb.n_t <= 2 * LP_MAX_SIZE || st.ub - st.lb <= 2e-3 * st.ub;
+    // (and needs time: its first dual evaluation alone took 20 ms at 1000x1000, where the
+    // polished plans now reach a 0.1-0.2 % gap and the phase overran a 500 ms limit by 30 ms)
+    let exact_worth =
+        pb.n_w + pb.n_t <= 2 * LP_MAX_SIZE || (st.ub - st.lb <= 2e-3 * st.ub && !meter.spent(0.75));
     if !opts.heuristic_only && !proven && exact_worth && !meter.out() {
         proven = exact(pb, opts, &mut meter, &mut st, &lam, &mut pricer, &mut stats);
         stats.phase_ms.push(("exact".into(), meter.ms()));
@@ -380,10 +388,16 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
 /// Dual evaluations left below which large instances use the fast Polyak rule.
 const FAST_EVALS: f64 = 400.0;
 
-/// Heuristic plans within this fraction above the incumbent get the large neighbourhoods
-/// (measured at 200x200, 50 ms: new incumbents only, static gaps 0.45-0.67 %; within 1 %,
-/// 0.26-0.49 %).
+/// Heuristic plans within this fraction above the incumbent (and within the gap) get the large
+/// neighbourhoods. Measured at 200x200, 50 ms: new incumbents only, static gaps 0.45-0.67 %;
+/// within 1 %, 0.26-0.49 %. Within the gap as well: Andersen 200x400 / 250x500 / 300x600
+/// mu = 1 proven in 0.78 / 1.06 / 1.85 s against 2.5 / 3.4 s / - without (polishing nearly
+/// every plan where the gap is 0.03 %); half the gap was faster there (0.65 / 0.76 / 1.21 s)
+/// but left static 200x200 at 0.24-0.52 % instead of 0.10-0.43 %.
 const POLISH_NEAR: f64 = 0.01;
+
+/// Work cap of one polish (about 100 assignment rounds at 300x600).
+const POLISH_WORK: u64 = 50_000_000;
 
 /// Relative gap above which the Lagrangian heuristic gets its long run.
 const HEURISTIC_GAP: f64 = 5e-3;
@@ -580,7 +594,10 @@ fn dual_ascent(
         if meter.spent(end_frac) {
             break;
         }
-        let target = st.lb + target_frac * (st.ub - st.lb);
+        // aim at the unpolished heuristic values: the step rules were tuned to them, and aiming
+        // at the polished incumbent shortened the steps (Andersen 200x400 mu = 1: bound
+        // 4969.21 instead of 4969.77, not proven in 60 s instead of 0.8 s)
+        let target = st.lb + target_frac * (st.ub_raw.max(st.ub) - st.lb);
         let step = theta * (target - ev.bound).max(1e-9 * st.ub) / norm2;
         for i in 0..pb.n_w {
             lam[i] = (lam[i] + step * g[i]).max(0.0);
