@@ -214,6 +214,7 @@ pub struct Allowance {
     /// exchanges ([`super::exchange`]).
     pub wide: bool,
     checks: u64,
+    spent: u64,
 }
 
 impl Allowance {
@@ -223,12 +224,20 @@ impl Allowance {
             deadline,
             wide: false,
             checks: 0,
+            spent: 0,
         }
+    }
+
+    /// Evaluations spent so far (a deadline that ends the allowance adds nothing).
+    pub fn used(&self) -> u64 {
+        self.spent
     }
 
     /// Spends `n` evaluations; true when the allowance is exhausted.
     pub(super) fn spend(&mut self, n: u64) -> bool {
-        self.work = self.work.saturating_sub(n);
+        let take = n.min(self.work);
+        self.work -= take;
+        self.spent += take;
         self.checks += n;
         if self.work == 0 {
             return true;

@@ -180,9 +180,8 @@ impl State {
             let mut allow = meter.allowance(frac);
             allow.work = allow.work.min(meter.remaining_work() / 4).min(POLISH_WORK);
             allow.wide = true;
-            let w0 = allow.work;
             local_search(pb, &mut plan, &mut allow);
-            meter.work += w0 - allow.work;
+            meter.work += allow.used();
         }
         self.offer(pb, plan);
     }
@@ -209,9 +208,8 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
     let mut ls = g;
     let mut allow = meter.allowance(0.25);
     allow.wide = true;
-    let w0 = allow.work;
     local_search(pb, &mut ls, &mut allow);
-    meter.work += w0 - allow.work;
+    meter.work += allow.used();
     st.offer(pb, ls);
 
     let mut pricer = Pricer::default();
@@ -319,9 +317,8 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
             let mut plan = Plan::from_patterns(pb, &cp.last_patterns);
             repair(pb, &mut plan);
             let mut allow = meter.allowance(0.7);
-            let w0 = allow.work;
             local_search(pb, &mut plan, &mut allow);
-            meter.work += w0 - allow.work;
+            meter.work += allow.used();
             st.polish_and_offer(pb, plan, &mut meter, 0.7);
         }
         stats.phase_ms.push(("cutting-plane LP".into(), meter.ms()));
@@ -569,9 +566,8 @@ fn dual_ascent(
             repair(pb, &mut plan);
             let mut allow = meter.allowance(0.8);
             allow.work = allow.work.min(meter.remaining_work() / 4).min(5_000_000);
-            let w0 = allow.work;
             local_search(pb, &mut plan, &mut allow);
-            meter.work += w0 - allow.work;
+            meter.work += allow.used();
             st.polish_and_offer(pb, plan, meter, 0.8);
         }
         if norm2 == 0.0 || st.ub - st.lb <= tol(st.ub) || theta < 1e-6 {
