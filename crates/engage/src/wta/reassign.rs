@@ -153,44 +153,71 @@ pub fn reassign_round(
     if rows.is_empty() {
         return false;
     }
-    let room: Vec<bool> = (0..n_t)
+    // per target: surviving value without its freed unit (0 where no unit may enter) and the
+    // kill probability of the unit freed there
+    let open_value: Vec<f64> = (0..n_t)
         .map(|j| {
-            freed[j].is_some() || pb.max_shots[j] == u32::MAX || plan.shots(j) < pb.max_shots[j]
+            let room = freed[j].is_some()
+                || pb.max_shots[j] == u32::MAX
+                || plan.shots(j) < pb.max_shots[j];
+            if room { pb.values[j] * kept[j] } else { 0.0 }
         })
         .collect();
-    // per row its best CANDIDATES targets (and the one it came from)
+    let occupant: Vec<f64> = (0..n_t)
+        .map(|j| freed[j].map_or(0.0, |f| pb.p(f as usize, j)))
+        .collect();
+    // per row its best CANDIDATES targets (and the one it came from); the ranking depends on
+    // the weapon only, so rows of one weapon share it
     let per_row = CANDIDATES + 1;
     let mut cand: Vec<(u32, f64)> = vec![(u32::MAX, 0.0); rows.len() * per_row];
     let mut ranked: Vec<(f64, u32)> = Vec::with_capacity(n_t);
+    let mut top_of: Vec<Option<usize>> = vec![None; pb.n_w]; // weapon -> first row ranked
     for (r, &w) in rows.iter().enumerate() {
-        ranked.clear();
         let row = &pb.p[w as usize * n_t..(w as usize + 1) * n_t];
-        for &j in &pb.reach[w as usize] {
-            let j = j as usize;
-            if room[j] {
-                // ranked by the gain over the unit freed there (what the target's price will be
-                // close to), not by the gain alone: every unit would rank the same few
-                // high-value targets first and find them taken
-                let occupant = freed[j].map_or(0.0, |f| pb.p(f as usize, j));
-                ranked.push((pb.values[j] * kept[j] * (row[j] - occupant), j as u32));
+        let (head, tail) = cand.split_at_mut(r * per_row);
+        let out = &mut tail[..per_row];
+        let k = if let Some(r0) = top_of[w as usize] {
+            out.copy_from_slice(&head[r0 * per_row..(r0 + 1) * per_row]);
+            let k = out.iter().position(|e| e.0 == u32::MAX).unwrap_or(per_row);
+            // the copied row may carry the first row's own target in its last slot
+            if k == per_row || k > CANDIDATES {
+                out[CANDIDATES] = (u32::MAX, 0.0);
+                CANDIDATES
+            } else {
+                k
             }
-        }
-        let k = CANDIDATES.min(ranked.len());
-        if k < ranked.len() {
-            ranked.select_nth_unstable_by(k, |x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
-        }
-        let gain = |j: usize| pb.values[j] * kept[j] * row[j];
-        let out = &mut cand[r * per_row..(r + 1) * per_row];
-        for (slot, &(_, j)) in out.iter_mut().zip(&ranked[..k]) {
-            *slot = (j, gain(j as usize));
-        }
+        } else {
+            ranked.clear();
+            let reach = &pb.reach[w as usize];
+            // ranked by the gain over the unit freed there (what the target's price will be
+            // close to), not by the gain alone: every unit would rank the same few high-value
+            // targets first and find them taken
+            ranked.extend(
+                reach
+                    .iter()
+                    .filter(|&&j| open_value[j as usize] > 0.0)
+                    .map(|&j| {
+                        let j = j as usize;
+                        (open_value[j] * (row[j] - occupant[j]), j as u32)
+                    }),
+            );
+            let k = CANDIDATES.min(ranked.len());
+            if k < ranked.len() {
+                ranked.select_nth_unstable_by(k, |x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+            }
+            for (slot, &(_, j)) in out.iter_mut().zip(&ranked[..k]) {
+                *slot = (j, open_value[j as usize] * row[j as usize]);
+            }
+            top_of[w as usize] = Some(r);
+            if allow.spend(reach.len() as u64) {
+                return false; // out of work or time: the round is abandoned, the plan unchanged
+            }
+            k
+        };
         if let Some(j) = own[r]
             && !out[..k].iter().any(|e| e.0 as usize == j)
         {
-            out[k] = (j as u32, gain(j));
-        }
-        if allow.spend(pb.reach[w as usize].len() as u64) {
-            return false; // out of work or time: the round is abandoned, the plan unchanged
+            out[k] = (j as u32, open_value[j] * row[j]);
         }
     }
     let before: f64 = (0..n_t).map(|j| pb.values[j] * plan.surv[j]).sum();
