@@ -159,6 +159,8 @@ struct State {
     pool_cap: usize,
     /// Best value of a heuristic plan before the large neighbourhoods polished it.
     ub_raw: f64,
+    /// Work spent polishing heuristic plans.
+    polish_work: u64,
 }
 
 impl State {
@@ -172,16 +174,19 @@ impl State {
 
     /// Offers a plan from a heuristic; one within [`POLISH_NEAR`] of the incumbent, and within
     /// the current gap, first gets the local search's large neighbourhoods (up to `frac` of the
-    /// budget, at most a quarter of the work left).
+    /// budget, at most a quarter of the work left), while polishing has used at most
+    /// [`POLISH_SHARE`] of the work so far.
     fn polish_and_offer(&mut self, pb: &Problem, mut plan: Plan, meter: &mut Meter, frac: f64) {
         self.ub_raw = self.ub_raw.min(plan.value(pb));
         let near = (self.ub * POLISH_NEAR).min((self.ub - self.lb).max(0.0));
-        if plan.value(pb) < self.ub + near {
+        let affordable = self.polish_work as f64 <= POLISH_SHARE * meter.work as f64;
+        if plan.value(pb) < self.ub + near && affordable {
             let mut allow = meter.allowance(frac);
             allow.work = allow.work.min(meter.remaining_work() / 4).min(POLISH_WORK);
             allow.wide = true;
             local_search(pb, &mut plan, &mut allow);
             meter.work += allow.used();
+            self.polish_work += allow.used();
         }
         self.offer(pb, plan);
     }
@@ -203,6 +208,7 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
         pool: std::collections::VecDeque::new(),
         pool_cap: 0,
         ub_raw: greedy_value,
+        polish_work: 0,
     };
     let c_ref = reference_price(pb, &g);
     let mut ls = g;
@@ -394,6 +400,12 @@ const FAST_EVALS: f64 = 400.0;
 /// every plan where the gap is 0.03 %); half the gap was faster there (0.65 / 0.76 / 1.21 s)
 /// but left static 200x200 at 0.24-0.52 % instead of 0.10-0.43 %.
 const POLISH_NEAR: f64 = 0.01;
+
+/// Most of the work polishing may take. Measured (time limits, proofs of Andersen mu = 1
+/// 100x200 ... 300x600): without a cap 47 / 276 / 741 / 994 / 1747 ms, a third 37 / 242 / 515 /
+/// 658 / 1195 ms (the code before the large neighbourhoods: 26 / 183 / 866 / 405 / 1537 ms);
+/// 200x200 at 50 ms unchanged.
+const POLISH_SHARE: f64 = 1.0 / 3.0;
 
 /// Work cap of one polish (about 100 assignment rounds at 300x600).
 const POLISH_WORK: u64 = 50_000_000;
