@@ -69,6 +69,32 @@ fn work_budget_is_bit_identical_run_to_run() {
     }
 }
 
+/// Short work budgets above 300 weapons + targets make the bound with the proximal bundle:
+/// it runs, is deterministic, and its bound is valid and beats that of a fiftieth of the
+/// budget (which ends in the uniform-price start).
+#[test]
+fn bundle_phase_is_deterministic_and_its_bound_valid() {
+    for (name, work) in [
+        ("wta_envelope_200x200_s2", 600_000),
+        ("wta_static_400x400_s1", 300_000),
+    ] {
+        let Some(inst) = peer(name) else { return };
+        let pb = Problem::new(&inst).unwrap();
+        let a = solve(&pb, &with_work(work));
+        let b = solve(&pb, &with_work(work));
+        assert!(same(&a, &b), "{name} with work {work}: {a:?} vs {b:?}");
+        assert!(a.stats.bundle_steps.0 > 0, "{name}: {:?}", a.stats);
+        assert!(a.lower_bound <= a.value, "{name}");
+        let uniform = solve(&pb, &with_work(work / 50));
+        assert!(
+            a.lower_bound > uniform.lower_bound,
+            "{name}: bundle {} vs start {}",
+            a.lower_bound,
+            uniform.lower_bound
+        );
+    }
+}
+
 #[test]
 fn never_worse_than_greedy_and_bound_valid() {
     for name in [

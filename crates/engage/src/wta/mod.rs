@@ -7,8 +7,11 @@
 //! - [`exchange`]: cyclic and path exchanges (ejection chains) for the local search.
 //! - [`reassign`]: the assignment neighbourhood (free a unit per target, reassign exactly).
 //! - [`lagrange`]: Lagrangian relaxation of the inventories, exact per-target pricing.
+//! - [`bundle`]: proximal bundle method on the per-target cutting-plane model of the dual.
+//! - [`dual_lp`]: cutting-plane LP for the exact pattern-LP bound (small instances).
 //! - [`solver`]: exact and anytime solver with a valid lower bound under a [`Budget`].
 
+pub mod bundle;
 pub mod dual_lp;
 pub mod exchange;
 pub mod heuristic;

@@ -10,6 +10,7 @@
 //! valid lower bound proven so far. Work units (pricing and search nodes) make budgets
 //! deterministic; a wall-clock limit is optional and read only here.
 
+use super::bundle::Bundle;
 use super::dual_lp::cutting_plane;
 use super::heuristic::{Allowance, Plan, greedy, local_search, repair};
 use super::instance::Problem;
@@ -96,6 +97,9 @@ pub struct WtaResult {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SolveStats {
     pub dual_iterations: u64,
+    /// Serious and null steps of the proximal bundle (zero when the subgradient made the bound).
+    #[serde(default)]
+    pub bundle_steps: (u32, u32),
     pub lp_iterations: u64,
     pub lp_value: f64,
     pub lagrangian_bound: f64,
@@ -254,7 +258,7 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
             .time
             .is_none_or(|t| t.as_secs_f64() * 1e3 >= 0.5 * size as f64);
     let use_lp = opts.use_lp && pb.n_w + pb.n_t <= LP_MAX_SIZE && affordable;
-    // the fast Polyak rule (below) when the LP is out of reach and the budget is short
+    // the proximal bundle (below) when the LP is out of reach and the budget is short
     let fast = pb.n_w + pb.n_t > LP_MAX_SIZE && evals_left < FAST_EVALS;
     let n_sub = if use_lp {
         40
@@ -271,40 +275,41 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
     // envelope 80x80 s2, 0.72G -> 0.50G on Andersen 100x200 mu=1; 10 or 20 steps overfill the
     // first LP on Andersen (2.8G-4.6G)
     st.pool_cap = if use_lp { LP_POOL } else { 0 };
-    let mut lam = dual_ascent(
-        pb,
-        opts,
-        &lam0,
-        (
-            n_sub,
-            1.0,
-            if use_lp {
-                10
-            } else if fast {
-                3
-            } else {
-                5
-            },
-            end,
-        ),
-        // Polyak steps aim at an estimate of the dual optimum. With a short budget above
-        // LP_MAX_SIZE the subgradient alone makes the bound and gets tens of evaluations: it
-        // then aims a fifth of the way from the best bound to the incumbent and halves its step
-        // after 5 iterations without progress (200x200, 50 ms: mean gap 6.5 % -> 3.5 %
-        // envelope, 2.5 % -> 1.1 % static; 400x400 at 1 s and 1000x1000 at 500 ms about
-        // halved), against aiming at the incumbent, which sits 1-4 % above the optimum there,
-        // and halving after 15. Otherwise the old rule: its long steps keep the relaxed plans
-        // diverse, which the primal side needs on long runs (with the fast rule Andersen
-        // 200x400 mu = 1 went from proven in 1.3 s to unproven after 60 s, 200x200 envelope
-        // s3 at 1 s from 2.0 % to 3.3 %), and below LP_MAX_SIZE the fast rule slowed the
-        // 80x80 proofs (static s1 2.4 s -> 4.9 s) and, under Budget::work(2_000_000), left
-        // wider gaps (static 80x80 s1 0.96 % -> 1.50 %).
-        if fast { (0.2, 5) } else { (1.0, 15) },
-        &mut meter,
-        &mut st,
-        &mut pricer,
-        &mut stats,
-    );
+    let mut lam = if fast {
+        // With a short budget above LP_MAX_SIZE the dual gets a few dozen evaluations: the
+        // proximal bundle (wta/bundle.rs) keeps every pattern they met and reaches in 10-20
+        // evaluations what the subgradient reached in a second (200x200 envelope at 50 ms:
+        // bounds within 0.0-0.4 % of the 1 s bounds, from 0.1-1.3 % below with the tuned
+        // Polyak rule, which aimed a fifth of the way to the incumbent and halved after 5
+        // steps without progress)
+        bundle_ascent(
+            pb,
+            opts,
+            &lam0,
+            (n_sub, 3, end),
+            &mut meter,
+            &mut st,
+            &mut pricer,
+            &mut stats,
+        )
+    } else {
+        dual_ascent(
+            pb,
+            opts,
+            &lam0,
+            (n_sub, 1.0, if use_lp { 10 } else { 5 }, end),
+            // Polyak steps aim at the incumbent and halve after 15 iterations without
+            // progress: the long steps keep the relaxed plans diverse, which the primal side
+            // needs on long runs (a fast rule aiming a fifth of the way took Andersen 200x400
+            // mu = 1 from proven in 1.3 s to unproven after 60 s, and below LP_MAX_SIZE slowed
+            // the 80x80 proofs: static s1 2.4 s -> 4.9 s)
+            (1.0, 15),
+            &mut meter,
+            &mut st,
+            &mut pricer,
+            &mut stats,
+        )
+    };
     stats.phase_ms.push(("subgradient".into(), meter.ms()));
     if use_lp && st.ub - st.lb > tol(st.ub) && !meter.spent(0.5) {
         let mut init: Vec<Vec<Vec<(u32, u32)>>> = st.pool.drain(..).collect();
@@ -337,22 +342,39 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
     // enumerate more. Measured on the 80x80 set: 20 steps everywhere saved 25 % of the
     // instructions on five instances but took envelope s3 from 0.3 s to 3.4 s; a 0.5 % switch
     // beat 0.2 % on static s3 (0.86G vs 1.38G instructions) and tied elsewhere.
+    // With the bundle the dual is done early, and the rest of a short budget goes to the
+    // primal: up to six runs from the best multipliers with different first steps, to 0.9 of
+    // the budget while the gap is wide (the exact phase rarely finishes a round at a 1 % gap).
+    let long = 50 + (pb.n_w + pb.n_t) as u64 / 2;
     let steps: &[u64] = if use_lp {
         &[20, 110]
+    } else if fast {
+        &[long; 6]
     } else {
-        &[50 + (pb.n_w + pb.n_t) as u64 / 2]
+        &[long]
     };
     for (k, &n) in steps.iter().enumerate() {
         let wide = st.ub - st.lb > HEURISTIC_GAP * st.ub;
-        if st.ub - st.lb <= tol(st.ub) || meter.spent(0.7) || (k > 0 && !wide) {
+        // the exact phase keeps a quarter of the budget where it can finish (gap below
+        // HEURISTIC_GAP, at most 2 LP_MAX_SIZE weapons + targets)
+        let exact_next = !wide && pb.n_w + pb.n_t <= 2 * LP_MAX_SIZE;
+        let heuristic_end = if fast && !exact_next { 0.9 } else { 0.75 };
+        if st.ub - st.lb <= tol(st.ub)
+            || meter.spent(heuristic_end - 0.05)
+            || (k > 0 && use_lp && !wide)
+        {
             break;
         }
-        let end = if opts.heuristic_only { 0.95 } else { 0.75 };
+        let end = if opts.heuristic_only {
+            0.95
+        } else {
+            heuristic_end
+        };
         dual_ascent(
             pb,
             opts,
             &lam,
-            (n, 0.2, 1, end),
+            (n, HEURISTIC_THETAS[k], 1, end),
             (1.0, 15),
             &mut meter,
             &mut st,
@@ -390,8 +412,14 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
     }
 }
 
-/// Dual evaluations left below which large instances use the fast Polyak rule.
-const FAST_EVALS: f64 = 400.0;
+/// First step factors of the successive Lagrangian-heuristic runs.
+const HEURISTIC_THETAS: [f64; 6] = [0.2, 0.5, 0.1, 1.0, 0.3, 0.05];
+
+/// Dual evaluations left below which large instances use the proximal bundle. Measured with
+/// 400, 1000 and 2000 on 200x200: 1000 and 2000 took `Budget::work(2_000_000)` envelope gaps
+/// from 2.3-5.6 % to 0.9-3.3 % and 200 ms envelope gaps from 0.34-2.48 % to 0.24-1.13 %; at
+/// 1 s (past 1000) the subgradient keeps its proofs of static s2 and s3, which 2000 lost.
+const FAST_EVALS: f64 = 1000.0;
 
 /// Heuristic plans within this fraction above the incumbent (and within the gap) get the large
 /// neighbourhoods. Measured at 200x200, 50 ms: new incumbents only, static gaps 0.45-0.67 %;
@@ -616,6 +644,97 @@ fn dual_ascent(
     stats.dual_iterations += it;
     best_lam
 }
+
+/// Proximal bundle phase (see [`Bundle`]): up to `max_iter` exact evaluations from `start`,
+/// a Lagrangian heuristic on the bundle's rounded pattern-LP solution every `primal_every`
+/// evaluations, until `end_frac` of the budget or until the model predicts a gain below
+/// [`BUNDLE_FLAT`] of the gap twice in a row (the rest of the budget then goes to the primal
+/// side). Returns the best multipliers met.
+#[allow(clippy::too_many_arguments)]
+fn bundle_ascent(
+    pb: &Problem,
+    opts: &SolveOptions,
+    start: &[f64],
+    (max_iter, primal_every, end_frac): (u64, u64, f64),
+    meter: &mut Meter,
+    st: &mut State,
+    pricer: &mut Pricer,
+    stats: &mut SolveStats,
+) -> Vec<f64> {
+    let tol = |ub: f64| opts.rel_gap * ub.abs().max(1e-300);
+    let eval = |lam: &[f64], meter: &mut Meter, st: &mut State, pricer: &mut Pricer| {
+        let n0 = pricer.nodes;
+        let ev = evaluate(pb, lam, pricer, PRICE_CAP);
+        meter.work += pricer.nodes - n0 + pb.n_t as u64;
+        st.lb = st.lb.max(ev.bound);
+        ev
+    };
+    let ev0 = eval(start, meter, st, pricer);
+    // the first step is a Polyak step aimed at the incumbent (a fifth of the way measured
+    // about the same: 200x200 envelope at 50 ms, mean gap over three runs 0.93 % against
+    // 0.87 %; the proximal parameter doubles after each good step anyway)
+    let g2: f64 = (0..pb.n_w)
+        .map(|i| {
+            let g = f64::from(ev0.load[i]) - f64::from(pb.counts[i]);
+            if start[i] <= 0.0 && g < 0.0 {
+                0.0
+            } else {
+                g * g
+            }
+        })
+        .sum();
+    let t0 = ((st.ub - ev0.bound).max(1e-9 * st.ub) / g2.max(1.0)).max(1e-12);
+    let mut bundle = Bundle::new(pb, start, &ev0, t0);
+    let mut best_lam = start.to_vec();
+    let mut best = ev0.bound;
+    let mut it = 1u64;
+    let mut ops = 0;
+    let mut flat = 0;
+    while it < max_iter {
+        let lam = bundle.propose(pb);
+        meter.work += (bundle.ops - ops) / 8;
+        ops = bundle.ops;
+        if bundle.predicted() - bundle.center_value()
+            < BUNDLE_FLAT * (st.ub - bundle.center_value())
+        {
+            flat += 1;
+            if flat >= 2 {
+                break;
+            }
+        } else {
+            flat = 0;
+        }
+        let ev = eval(&lam, meter, st, pricer);
+        it += 1;
+        if ev.bound > best {
+            best = ev.bound;
+            best_lam.clone_from(&lam);
+        }
+        bundle.report(pb, &lam, &ev);
+        let feasible = ev.load.iter().zip(&pb.counts).all(|(l, c)| l <= c);
+        if feasible || it.is_multiple_of(primal_every) {
+            // the rounded weights gave better plans than the relaxed plan at the trial point
+            // on the five envelope 200x200 instances at 50 ms (one run, on a loaded machine:
+            // gaps 0.47-2.03 % against 0.55-2.84 %)
+            let mut plan = Plan::from_patterns(pb, &bundle.rounded_patterns());
+            repair(pb, &mut plan);
+            let mut allow = meter.allowance(0.8);
+            allow.work = allow.work.min(meter.remaining_work() / 4).min(5_000_000);
+            local_search(pb, &mut plan, &mut allow);
+            meter.work += allow.used();
+            st.polish_and_offer(pb, plan, meter, 0.8);
+        }
+        if st.ub - st.lb <= tol(st.ub) || meter.spent(end_frac) {
+            break;
+        }
+    }
+    stats.dual_iterations += it;
+    stats.bundle_steps = (bundle.serious, bundle.null);
+    best_lam
+}
+
+/// The bundle phase ends when the model predicts less than this fraction of the gap.
+const BUNDLE_FLAT: f64 = 0.02;
 
 struct Search {
     pats: Vec<Vec<Pattern>>,
