@@ -30,3 +30,14 @@ pub fn solve_json(text: &str, opts: &SolveOptions) -> Result<(WtaInstance, WtaRe
     let res = solve(&pb, opts);
     Ok((inst, res))
 }
+
+/// Loads a peer instance from `../shared/peer/wta/instances` for unit tests.
+#[cfg(test)]
+pub(crate) fn peer_problem(name: &str) -> Problem {
+    let path = format!(
+        "{}/../../../shared/peer/wta/instances/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    Problem::new(&WtaInstance::from_json(&text).expect("instance")).expect("problem")
+}

@@ -254,16 +254,8 @@ pub fn reassign_round(
 mod tests {
     use super::*;
     use crate::wta::heuristic::{greedy, local_search};
-    use crate::wta::{Problem, WtaInstance};
 
-    fn peer(name: &str) -> Problem {
-        let path = format!(
-            "{}/../../../shared/peer/wta/instances/{name}.json",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        Problem::new(&WtaInstance::from_json(&text).expect("instance")).expect("problem")
-    }
+    use crate::wta::peer_problem as peer;
 
     /// From a local optimum of add / move / swap on the peer's 200x200 instances, the rounds
     /// find better plans (measured: static s1 148.50 -> 145.69 in three rounds), keep every
