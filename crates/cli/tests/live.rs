@@ -131,25 +131,7 @@ fn kill_minus_nine_loses_no_journaled_input() {
     drop(reader);
     // The killed run replays bit for bit, approval included.
     let export = data.join("export");
-    let out = Command::new(tessera())
-        .args([
-            "replay",
-            journal.to_str().unwrap(),
-            "--run",
-            "1",
-            "--export",
-        ])
-        .arg(&export)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "replay failed: {text} {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rep: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
-    assert_eq!(rep["mismatches"], 0, "{rep}");
+    let rep = replay_checked(&journal, &["--run", "1"], &export);
     assert!(rep["compared"].as_u64().unwrap() > 10, "{rep}");
     let eng = std::fs::read_to_string(export.join("engagements.csv")).unwrap();
     assert!(
@@ -214,19 +196,7 @@ fn sbs_feed_is_tracked_live_and_replays_bit_for_bit() {
     assert!(sbs > 50, "{sbs} SBS inputs journaled");
     drop(reader);
     let export = data.join("export");
-    let out = Command::new(tessera())
-        .args(["replay", journal.to_str().unwrap(), "--export"])
-        .arg(&export)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "replay failed: {text} {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rep: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
-    assert_eq!(rep["mismatches"], 0, "{rep}");
+    let rep = replay_checked(&journal, &[], &export);
     assert!(rep["compared"].as_u64().unwrap() >= 5, "{rep}");
     let tracks = std::fs::read_to_string(export.join("tracks.csv")).unwrap();
     for callsign in ["CAO1024", "CPA238", "AAR542"] {

@@ -3,8 +3,9 @@
 //! recording (Croatia Control CAT034/CAT048 pcap: its radars are not in the site, so its plots
 //! are counted as from unknown sensors, its CAT034 service messages as records).
 
+mod common;
+use common::data;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tessera_asterix::typed::{Cat048Plot, encode_cat048};
@@ -48,17 +49,6 @@ async fn wait_plots(h: &Handle, n: u64) -> (u64, u64, u64) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     counters(h).await
-}
-
-fn data(rel: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")).join(rel);
-    if p.exists() {
-        Some(p)
-    } else if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("missing {}", p.display());
-    } else {
-        None
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,8 +9,9 @@
 //!   lines across reads and reconnects after the server drops it; every line reaches the core,
 //!   and the journal replays to the same counters.
 
+mod common;
+use common::data;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tessera_feeds::sbs::{SbsReader, SbsRecord};
@@ -22,17 +23,6 @@ use tessera_runtime::{Core, Input, SiteConfig};
 use tokio::io::AsyncWriteExt;
 
 const FILE: &str = "sbs/beastblackbox_ulss7_20180403.sbs.txt";
-
-fn data(rel: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")).join(rel);
-    if p.exists() {
-        Some(p)
-    } else if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("missing {}", p.display());
-    } else {
-        None
-    }
-}
 
 /// The default site with its system frame moved under the recorded traffic and its epoch on
 /// the recording's day, its first ADS-B receiver's id.

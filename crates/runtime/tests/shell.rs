@@ -9,15 +9,22 @@ use tessera_runtime::shell::{ShellConfig, start};
 use tessera_runtime::workflow::ActionError;
 use tessera_runtime::{Core, Input, OperatorAction, Role, SiteConfig};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn inputs_are_journaled_and_deltas_numbered() {
-    let dir = std::env::temp_dir().join(format!("tessera-shell-{}", std::process::id()));
+/// A fresh journal path under a per-test temporary directory, the default scenario's site and
+/// a real-time clock at its epoch.
+fn default_site(tag: &str) -> (std::path::PathBuf, SiteConfig, Arc<Clock>) {
+    let dir = std::env::temp_dir().join(format!("tessera-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("j.sqlite");
     let _ = std::fs::remove_file(&path);
     let site = SiteConfig::from_world(&tessera_sim::world::default_world()).unwrap();
+    let clock = Arc::new(Clock::new(site.epoch_unix_ns, 1.0));
+    (path, site, clock)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inputs_are_journaled_and_deltas_numbered() {
+    let (path, site, clock) = default_site("shell");
     let epoch = site.epoch_unix_ns;
-    let clock = Arc::new(Clock::new(epoch, 1.0));
     let (handle, thread) = start(
         Core::new(site).unwrap(),
         &ShellConfig::new(&path),
@@ -81,7 +88,7 @@ async fn inputs_are_journaled_and_deltas_numbered() {
     assert_eq!(counts.inputs, 41, "{counts:?}");
     assert_eq!(counts.actions, 1);
     assert_eq!(reader.cycles(run).unwrap().len(), 20);
-    std::fs::remove_dir_all(&dir).ok();
+    std::fs::remove_dir_all(path.parent().unwrap()).ok();
 }
 
 /// Under overload the picture stays current: offered (UDP) data that waited in the queue longer
@@ -89,13 +96,8 @@ async fn inputs_are_journaled_and_deltas_numbered() {
 /// data sent with back-pressure (TCP, replay) is never shed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stale_offered_data_is_shed_and_counted() {
-    let dir = std::env::temp_dir().join(format!("tessera-shed-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("j.sqlite");
-    let _ = std::fs::remove_file(&path);
-    let site = SiteConfig::from_world(&tessera_sim::world::default_world()).unwrap();
+    let (path, site, clock) = default_site("shed");
     let epoch = site.epoch_unix_ns;
-    let clock = Arc::new(Clock::new(epoch, 1.0));
     let mut cfg = ShellConfig::new(&path);
     cfg.max_data_age = Some(std::time::Duration::from_millis(50));
     let (handle, thread) = start(Core::new(site).unwrap(), &cfg, clock, None).unwrap();
@@ -142,5 +144,5 @@ async fn stale_offered_data_is_shed_and_counted() {
     let reader = JournalReader::open(&path).unwrap();
     let run = reader.runs().unwrap()[0];
     assert_eq!(reader.counts(run).unwrap().inputs, 4);
-    std::fs::remove_dir_all(&dir).ok();
+    std::fs::remove_dir_all(path.parent().unwrap()).ok();
 }

@@ -186,3 +186,25 @@ pub fn require(path: &str, what: &str) -> bool {
     eprintln!("SKIPPED: {what} not installed ({path}); set CI=true to make this a failure");
     false
 }
+
+/// Runs `tessera replay JOURNAL ARGS... --export EXPORT`, asserts it succeeded with no
+/// mismatch, and returns its JSON report.
+pub fn replay_checked(journal: &Path, args: &[&str], export: &Path) -> serde_json::Value {
+    let out = Command::new(tessera())
+        .arg("replay")
+        .arg(journal)
+        .args(args)
+        .arg("--export")
+        .arg(export)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "replay failed: {text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rep: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(rep["mismatches"], 0, "{rep}");
+    rep
+}
