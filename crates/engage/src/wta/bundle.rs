@@ -111,14 +111,9 @@ impl Bundle {
         b
     }
 
-    pub fn center(&self) -> &[f64] {
-        &self.center
-    }
+    /// The true bound `L(λ̂)` at the stability centre.
     pub fn center_value(&self) -> f64 {
         self.center_value
-    }
-    pub fn t(&self) -> f64 {
-        self.t
     }
 
     fn recompute_load(&mut self) {
