@@ -27,6 +27,9 @@ pub struct CuttingPlane {
     pub iterations: u64,
     /// Patterns met at the separation points (useful primal material).
     pub last_patterns: Vec<Vec<(u32, u32)>>,
+    /// Every pattern the LP held at the end, by target (the branch-and-price seeds its root
+    /// model with them).
+    pub columns: Vec<(usize, Vec<(u32, u32)>)>,
 }
 
 fn cut(u: Variable, lam: &[Variable], pat: &[(u32, u32)]) -> LinearExpr {
@@ -112,6 +115,11 @@ pub fn cutting_plane(
         lp_value: f64::INFINITY,
         iterations: 0,
         last_patterns: Vec::new(),
+        columns: Vec::new(),
+    };
+    let finish = |mut best: CuttingPlane, cuts: &[Cut]| {
+        best.columns = cuts.iter().map(|(j, pat, _)| (*j, pat.clone())).collect();
+        Some(best)
     };
     let mut alpha = 0.5;
     let max_cuts = max_cuts_per_round(pb.n_t);
@@ -120,11 +128,10 @@ pub fn cutting_plane(
         let lp_lam: Vec<f64> = lam_vars.iter().map(|&v| *sol.var_value(v)).collect();
         let lp_u: Vec<f64> = u_vars.iter().map(|&v| *sol.var_value(v)).collect();
         best.lp_value = best.lp_value.min(sol.objective());
-        if best.lp_value - best.bound <= rel_tol * best.lp_value.abs().max(1e-12) {
-            return Some(best);
-        }
-        if stop(best.iterations) {
-            return Some(best);
+        if best.lp_value - best.bound <= rel_tol * best.lp_value.abs().max(1e-12)
+            || stop(best.iterations)
+        {
+            return finish(best, &cuts);
         }
         let sep: Vec<f64> = lp_lam
             .iter()
@@ -167,7 +174,7 @@ pub fn cutting_plane(
         if added == 0 {
             if alpha == 0.0 {
                 // the LP point is dual-feasible for every pattern: it is optimal
-                return Some(best);
+                return finish(best, &cuts);
             }
             alpha = 0.0; // mis-pricing: price at the LP point itself next
         } else if alpha == 0.0 {

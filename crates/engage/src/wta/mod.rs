@@ -11,6 +11,7 @@
 //! - [`dual_lp`]: cutting-plane LP for the exact pattern-LP bound (small instances).
 //! - [`solver`]: exact and anytime solver with a valid lower bound under a [`Budget`].
 
+mod branch;
 pub mod bundle;
 pub mod dual_lp;
 pub mod exchange;

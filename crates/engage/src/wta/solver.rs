@@ -10,6 +10,7 @@
 //! valid lower bound proven so far. Work units (pricing and search nodes) make budgets
 //! deterministic; a wall-clock limit is optional and read only here.
 
+use super::branch::{NODE_ENUM_WORK, Tree};
 use super::bundle::Bundle;
 use super::dual_lp::cutting_plane;
 use super::heuristic::{Allowance, Plan, greedy, local_search, repair};
@@ -105,6 +106,9 @@ pub struct SolveStats {
     pub lagrangian_bound: f64,
     pub patterns: u64,
     pub search_nodes: u64,
+    /// Branch-and-price nodes processed.
+    #[serde(default)]
+    pub bp_nodes: u64,
     pub work: u64,
     pub budget_exhausted: bool,
     /// Wall-clock milliseconds at the end of each phase (reporting only: not part of the
@@ -113,18 +117,40 @@ pub struct SolveStats {
     pub phase_ms: Vec<(String, f64)>,
 }
 
-struct Meter {
+pub(super) struct Meter {
     start: Instant,
     budget: Budget,
-    work: u64,
+    pub(super) work: u64,
 }
 
 impl Meter {
-    fn out(&self) -> bool {
+    /// A meter starting now.
+    pub(super) fn new(budget: Budget) -> Self {
+        Self {
+            start: Instant::now(),
+            budget,
+            work: 0,
+        }
+    }
+
+    /// A meter for a sub-task that may spend at most `work` more units (same clock).
+    pub(super) fn capped(&self, work: u64) -> Self {
+        let cap = self.work.saturating_add(work);
+        Self {
+            start: self.start,
+            budget: Budget {
+                work: Some(self.budget.work.map_or(cap, |w| w.min(cap))),
+                time: self.budget.time,
+            },
+            work: self.work,
+        }
+    }
+
+    pub(super) fn out(&self) -> bool {
         self.budget.work.is_some_and(|w| self.work >= w)
             || self.budget.time.is_some_and(|t| self.start.elapsed() >= t)
     }
-    fn ms(&self) -> f64 {
+    pub(super) fn ms(&self) -> f64 {
         self.start.elapsed().as_secs_f64() * 1e3
     }
 
@@ -139,7 +165,7 @@ impl Meter {
                 .is_some_and(|t| self.start.elapsed().as_secs_f64() >= frac * t.as_secs_f64())
     }
     /// Allowance for a local search that may run until `frac` of the budget is spent.
-    fn allowance(&self, frac: f64) -> Allowance {
+    pub(super) fn allowance(&self, frac: f64) -> Allowance {
         let work = self.budget.work.map_or(u64::MAX, |w| {
             ((frac * w as f64) as u64).saturating_sub(self.work).max(1)
         });
@@ -154,10 +180,10 @@ impl Meter {
     }
 }
 
-struct State {
-    best: Plan,
-    ub: f64,
-    lb: f64,
+pub(super) struct State {
+    pub(super) best: Plan,
+    pub(super) ub: f64,
+    pub(super) lb: f64,
     /// Relaxed per-target patterns of the last subgradient evaluations (first cuts of the LP).
     pool: std::collections::VecDeque<Vec<Vec<(u32, u32)>>>,
     pool_cap: usize,
@@ -168,7 +194,21 @@ struct State {
 }
 
 impl State {
-    fn offer(&mut self, pb: &Problem, plan: Plan) {
+    /// The state of a branch-and-price node: no plan of its own yet, the global incumbent's
+    /// value to beat, the node's bound.
+    pub(super) fn for_node(pb: &Problem, ub: f64, lb: f64) -> Self {
+        Self {
+            best: Plan::empty(pb),
+            ub,
+            lb,
+            pool: std::collections::VecDeque::new(),
+            pool_cap: 0,
+            ub_raw: ub,
+            polish_work: 0,
+        }
+    }
+
+    pub(super) fn offer(&mut self, pb: &Problem, plan: Plan) {
         let v = plan.value(pb);
         if v < self.ub {
             self.ub = v;
@@ -210,11 +250,7 @@ impl State {
 
 /// Solves a static WTA problem (see the module documentation).
 pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
-    let mut meter = Meter {
-        start: Instant::now(),
-        budget: opts.budget,
-        work: 0,
-    };
+    let mut meter = Meter::new(opts.budget);
     let g = greedy(pb);
     let greedy_value = g.value(pb);
     let mut st = State {
@@ -323,6 +359,8 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
         )
     };
     stats.phase_ms.push(("subgradient".into(), meter.ms()));
+    // the LP's columns seed the branch-and-price model
+    let mut columns = Vec::new();
     if use_lp && st.ub - st.lb > tol(st.ub) && !meter.spent(0.5) {
         let mut init: Vec<Vec<Vec<(u32, u32)>>> = st.pool.drain(..).collect();
         st.pool_cap = 0;
@@ -333,6 +371,7 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
         let cp = cutting_plane(pb, &init, &lam, st.lb, opts.rel_gap, &mut pricer, &mut stop);
         meter.work += pricer.nodes - n0;
         if let Some(cp) = cp {
+            columns = cp.columns;
             stats.lp_iterations = cp.iterations;
             stats.lp_value = cp.lp_value;
             if cp.bound > st.lb {
@@ -411,8 +450,48 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
     let exact_worth =
         pb.n_w + pb.n_t <= 2 * LP_MAX_SIZE || (st.ub - st.lb <= 2e-3 * st.ub && !meter.spent(0.75));
     if !opts.heuristic_only && !proven && exact_worth && !meter.out() {
-        proven = exact(pb, opts, &mut meter, &mut st, &lam, &mut pricer, &mut stats);
-        stats.phase_ms.push(("exact".into(), meter.ms()));
+        if pb.n_w + pb.n_t <= 2 * LP_MAX_SIZE {
+            // the enumeration at the root multipliers (it proves most instances whose
+            // pattern-LP bound is tight) alternates with branch-and-price (for the rest), each
+            // under a work cap that doubles every round: either kind of proof costs at most
+            // about three times what it would alone (Andersen 100x200 mu = 3 needs the
+            // enumeration: 0.3 s, 28 s with a fixed 300k-unit root cap; static 80x80 s2
+            // needs the branching: unproven in 10 s by the enumeration alone)
+            let mut cap = ROOT_ENUM_WORK;
+            let mut tree: Option<Tree> = None;
+            loop {
+                let mut sub = meter.capped(cap);
+                proven = exact(pb, opts, &mut sub, &mut st, &lam, &mut pricer, &mut stats);
+                meter.work = sub.work;
+                if proven || meter.out() {
+                    break;
+                }
+                let t = tree.get_or_insert_with(|| {
+                    Tree::new(pb, &mut meter, &st, &lam, &columns, &mut pricer)
+                });
+                let mut sub = meter.capped(2 * cap);
+                proven = t.run(
+                    pb,
+                    opts,
+                    &mut sub,
+                    &mut st,
+                    NODE_ENUM_WORK,
+                    &mut pricer,
+                    &mut stats,
+                );
+                meter.work = sub.work;
+                if proven || meter.out() {
+                    break;
+                }
+                cap = cap.saturating_mul(2);
+            }
+            stats
+                .phase_ms
+                .push(("exact and branch-and-price".into(), meter.ms()));
+        } else {
+            proven = exact(pb, opts, &mut meter, &mut st, &lam, &mut pricer, &mut stats);
+            stats.phase_ms.push(("exact".into(), meter.ms()));
+        }
     }
     stats.work = meter.work;
     stats.budget_exhausted = meter.out();
@@ -427,6 +506,11 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
         stats,
     }
 }
+
+/// Work units of the root enumeration before branch-and-price takes over (about 70 ms at
+/// 80x80; measured on the 80x80 set at 10 s, 1M / 300k / 100k: the four proofs that need
+/// branching 8.0 / 8.1 / 8.1 s in all, the six that do not 0.44 / 0.49 / 0.48 s).
+const ROOT_ENUM_WORK: u64 = 300_000;
 
 /// First step factors of the successive Lagrangian-heuristic runs.
 const HEURISTIC_THETAS: [f64; 6] = [0.2, 0.5, 0.1, 1.0, 0.3, 0.05];
@@ -462,7 +546,7 @@ const LP_POOL: usize = 5;
 
 /// Node cap of one target's pricing inside the dual phases (an exceeded cap only weakens that
 /// evaluation's bound, see [`Pricer::price`]).
-const PRICE_CAP: u64 = 20_000;
+pub(super) const PRICE_CAP: u64 = 20_000;
 
 /// A subgradient phase stops when its bound gained less than `STALL` of the remaining gap in
 /// the last `STALL_WINDOW` iterations.
@@ -768,7 +852,7 @@ struct Search {
 /// `θ_k = min(UB, L(λ) + δ_k)`. A complete round that finds nothing proves `opt >= θ_k` (a
 /// valid, improving lower bound); a complete round that finds a plan proves it optimal. `δ`
 /// grows by 1.3 each round, so early rounds enumerate few patterns.
-fn exact(
+pub(super) fn exact(
     pb: &Problem,
     opts: &SolveOptions,
     meter: &mut Meter,
