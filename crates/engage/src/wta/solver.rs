@@ -452,24 +452,31 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
     if !opts.heuristic_only && !proven && exact_worth && !meter.out() {
         if pb.n_w + pb.n_t <= 2 * LP_MAX_SIZE {
             // the enumeration at the root multipliers (it proves most instances whose
-            // pattern-LP bound is tight) alternates with branch-and-price (for the rest), each
-            // under a work cap that doubles every round: either kind of proof costs at most
-            // about three times what it would alone (Andersen 100x200 mu = 3 needs the
-            // enumeration: 0.3 s, 28 s with a fixed 300k-unit root cap; static 80x80 s2
-            // needs the branching: unproven in 10 s by the enumeration alone)
+            // pattern-LP bound is tight) alternates with branch-and-price (for the rest), under
+            // work caps that double every round: either kind of proof costs at most about three
+            // times what it would alone (Andersen 100x200 mu = 3 needs the enumeration: 0.3 s,
+            // 28 s with a fixed 300k-unit root cap; static 80x80 s2 needs the branching:
+            // unproven in 10 s by the enumeration alone). The enumeration's cap doubles only
+            // after a run that raised the bound or found a plan (static 80x80 s2 and s4, where
+            // it stalls: 6.5 -> 3.9 s and 6.2 -> 3.4 s; the rest unchanged)
             let mut cap = ROOT_ENUM_WORK;
+            let mut tree_cap = 2 * ROOT_ENUM_WORK;
             let mut tree: Option<Tree> = None;
             loop {
+                let before = (st.lb, st.ub);
                 let mut sub = meter.capped(cap);
                 proven = exact(pb, opts, &mut sub, &mut st, &lam, &mut pricer, &mut stats);
                 meter.work = sub.work;
                 if proven || meter.out() {
                     break;
                 }
+                if st.lb > before.0 || st.ub < before.1 {
+                    cap = cap.saturating_mul(2);
+                }
                 let t = tree.get_or_insert_with(|| {
                     Tree::new(pb, &mut meter, &st, &lam, &columns, &mut pricer)
                 });
-                let mut sub = meter.capped(2 * cap);
+                let mut sub = meter.capped(tree_cap);
                 proven = t.run(
                     pb,
                     opts,
@@ -483,7 +490,7 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
                 if proven || meter.out() {
                     break;
                 }
-                cap = cap.saturating_mul(2);
+                tree_cap = tree_cap.saturating_mul(2);
             }
             stats
                 .phase_ms
