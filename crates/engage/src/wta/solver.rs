@@ -459,8 +459,8 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
             // unproven in 10 s by the enumeration alone). The enumeration's cap doubles only
             // after a run that raised the bound or found a plan (static 80x80 s2 and s4, where
             // it stalls: 6.5 -> 3.9 s and 6.2 -> 3.4 s; the rest unchanged)
-            let mut cap = ROOT_ENUM_WORK;
-            let mut tree_cap = 2 * ROOT_ENUM_WORK;
+            let mut cap = ROOT_ENUM_WORK.max(ROOT_ENUM_PER_SIZE * (pb.n_w + pb.n_t) as u64);
+            let mut tree_cap = 2 * cap;
             let mut tree: Option<Tree> = None;
             loop {
                 let before = (st.lb, st.ub);
@@ -518,6 +518,11 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
 /// 80x80; measured on the 80x80 set at 10 s, 1M / 300k / 100k: the four proofs that need
 /// branching 8.0 / 8.1 / 8.1 s in all, the six that do not 0.44 / 0.49 / 0.48 s).
 const ROOT_ENUM_WORK: u64 = 300_000;
+
+/// ... and at least this much per weapon or target, so that larger instances get a first
+/// round in proportion (Andersen 100x200 mu = 3: 0.9 -> 0.43 s; the mu = 1 instances and the
+/// 80x80 set unchanged).
+const ROOT_ENUM_PER_SIZE: u64 = 2_000;
 
 /// First step factors of the successive Lagrangian-heuristic runs.
 const HEURISTIC_THETAS: [f64; 6] = [0.2, 0.5, 0.1, 1.0, 0.3, 0.05];
