@@ -44,13 +44,13 @@ const WIDEN_GAP: f64 = 0.02;
 /// evaluations.
 const NODE_KEEP_IDLE: u32 = 2;
 
-/// Open nodes that keep their parent's model (a packed bundle is tens of kilobytes at 80x80;
+/// Open nodes that keep their parent's model (a packed bundle is about ten kilobytes at 80x80;
 /// beyond this many, memory rather than the model's warm start is what a long run spends).
 const MAX_MODELS: usize = 20_000;
 
 /// Work units the reduced-cost enumeration may spend on one node before the node is split
 /// (with the gate below; measured on the seven instances above: 5k / 10k / 20k / 30k and
-/// none, sums of the walls 8.1 s at 10k and 5e-4, 8.7-9.3 s for the other caps and gates,
+/// none, sums of the walls 8.1 s at 10k and 5e-4, 8.7-10.3 s for the other caps and gates,
 /// 10.9 s without node enumeration, 11.6-13.4 s ungated).
 pub(super) const NODE_ENUM_WORK: u64 = 10_000;
 
