@@ -17,11 +17,11 @@
 //! 0.4 %). Nodes are taken best bound first, so the smallest open bound is the global lower
 //! bound at any stop.
 
-use super::bundle::{Bundle, PackedBundle};
+use super::bundle::{Bundle, PackedBundle, polyak_t};
 use super::heuristic::{Plan, local_search, repair};
 use super::instance::Problem;
-use super::lagrange::{DualEval, Pricer, evaluate};
-use super::solver::{Meter, PRICE_CAP, SolveOptions, SolveStats, State, exact};
+use super::lagrange::Pricer;
+use super::solver::{Meter, SolveOptions, SolveStats, State, exact};
 
 /// Dual evaluations per node at most (the warm start makes most nodes stop far earlier).
 const NODE_EVALS: u32 = 40;
@@ -137,8 +137,8 @@ impl Tree {
         columns: &[(usize, Vec<(u32, u32)>)],
         pricer: &mut Pricer,
     ) -> Self {
-        let ev = eval(root, lam, meter, pricer);
-        let t0 = polyak(root, lam, &ev, st.ub);
+        let ev = meter.evaluate(root, lam, pricer);
+        let t0 = polyak_t(root, lam, &ev, st.ub);
         let mut bundle = Bundle::new(root, lam, &ev, t0);
         for (j, pat) in columns {
             bundle.add_pattern(root, *j, pat);
@@ -188,38 +188,41 @@ impl Tree {
             // building the node's problem and unpacking its bundle: about a quarter of a
             // unit per weapon-target pair
             meter.work += (pb.n_w * pb.n_t / 4) as u64;
-            let Some((bound, lam, bundle)) = reoptimise(root, &pb, node, meter, st, pricer, &thr)
+            let Some(Reoptimised {
+                bound,
+                fix,
+                lam,
+                mut bundle,
+            }) = reoptimise(root, &pb, node, meter, st, pricer, &thr)
             else {
                 continue;
             };
-            let mut node_bound = bound.0;
+            let mut node_bound = bound;
             // a node whose patterns within the gap are few is finished by the enumeration
-            let mut ns = State::for_node(&pb, st.ub, node_bound);
-            let closed = enum_work > 0 && st.ub - node_bound <= NODE_ENUM_GAP * st.ub && {
+            if enum_work > 0 && st.ub - node_bound <= NODE_ENUM_GAP * st.ub {
+                let mut ns = State::for_node(&pb, st.ub, node_bound);
                 let mut sub = meter.capped(enum_work);
                 let closed = exact(&pb, opts, &mut sub, &mut ns, &lam, pricer, stats);
                 meter.work = sub.work;
-                closed
-            };
-            if ns.ub < st.ub {
-                st.offer(root, root_plan(root, &bound.1, &ns.best));
+                if ns.ub < st.ub {
+                    st.offer(root, root_plan(root, &fix, &ns.best));
+                }
+                if closed {
+                    continue;
+                }
+                node_bound = node_bound.max(ns.lb);
             }
-            if closed {
-                continue;
-            }
-            node_bound = node_bound.max(ns.lb);
             if node_bound >= thr(st.ub) {
                 continue;
             }
             let Some((i, j)) = branch_pair(&pb, &bundle) else {
                 // nothing left to assign: the node holds one plan, the forced units alone
-                st.offer(root, root_plan(root, &bound.1, &Plan::empty(&pb)));
+                st.offer(root, root_plan(root, &fix, &Plan::empty(&pb)));
                 continue;
             };
-            let mut bundle = bundle;
             bundle.trim(NODE_KEEP_IDLE);
             for force in [false, true] {
-                let mut fix = bound.1.clone();
+                let mut fix = fix.clone();
                 if force {
                     fix.forced.push((i as u32, j as u32));
                 } else {
@@ -256,28 +259,17 @@ fn best_open(open: &[Node]) -> Option<usize> {
     })
 }
 
-fn eval(pb: &Problem, lam: &[f64], meter: &mut Meter, pricer: &mut Pricer) -> DualEval {
-    let n0 = pricer.nodes;
-    let ev = evaluate(pb, lam, pricer, PRICE_CAP);
-    meter.work += pricer.nodes - n0 + pb.n_t as u64;
-    ev
-}
-
-/// Proximal parameter of a Polyak step from `lam` towards the incumbent value `ub`.
-fn polyak(pb: &Problem, lam: &[f64], ev: &DualEval, ub: f64) -> f64 {
-    let g2: f64 = (0..pb.n_w)
-        .map(|i| {
-            let g = f64::from(ev.load[i]) - f64::from(pb.counts[i]);
-            if lam[i] <= 0.0 && g < 0.0 { 0.0 } else { g * g }
-        })
-        .sum();
-    ((ub - ev.bound).max(1e-9 * ub) / g2.max(1.0)).max(1e-12)
+/// A node after [`reoptimise`]: its best bound and multipliers, and its model.
+struct Reoptimised {
+    bound: f64,
+    fix: Fixing,
+    lam: Vec<f64>,
+    bundle: Bundle,
 }
 
 /// Best bound and multipliers of a node: the bundle from the parent's model, until the bound
 /// reaches the incumbent (`None`: the node is pruned), the model flattens or
 /// [`NODE_EVALS`] evaluations; then a plan from the rounded weights is offered.
-#[allow(clippy::type_complexity)]
 fn reoptimise(
     root: &Problem,
     pb: &Problem,
@@ -286,7 +278,7 @@ fn reoptimise(
     st: &mut State,
     pricer: &mut Pricer,
     thr: &dyn Fn(f64) -> f64,
-) -> Option<((f64, Fixing), Vec<f64>, Bundle)> {
+) -> Option<Reoptimised> {
     let Node {
         fix,
         bound,
@@ -294,14 +286,14 @@ fn reoptimise(
         bundle,
         ..
     } = node;
-    let ev = eval(pb, &lam, meter, pricer);
+    let ev = meter.evaluate(pb, &lam, pricer);
     let mut bundle = match bundle {
         Some(packed) => {
             let mut b = Bundle::unpack(&packed, pb.n_t, pb.n_w);
             b.recentre(pb, &lam, &ev);
             b
         }
-        None => Bundle::new(pb, &lam, &ev, polyak(pb, &lam, &ev, st.ub)),
+        None => Bundle::new(pb, &lam, &ev, polyak_t(pb, &lam, &ev, st.ub)),
     };
     let (mut best, mut best_lam) = (bound.max(ev.bound), lam);
     let mut ops = bundle.ops;
@@ -329,7 +321,7 @@ fn reoptimise(
             continue;
         }
         evals += 1;
-        let ev = eval(pb, &trial, meter, pricer);
+        let ev = meter.evaluate(pb, &trial, pricer);
         if ev.bound > best {
             best = ev.bound;
             best_lam.clone_from(&trial);
@@ -357,7 +349,12 @@ fn reoptimise(
     if best >= thr(st.ub) {
         return None;
     }
-    Some(((best, fix), best_lam, bundle))
+    Some(Reoptimised {
+        bound: best,
+        fix,
+        lam: best_lam,
+        bundle,
+    })
 }
 
 /// The pair to branch on: [`Bundle::branching_pair`]; when the weights are

@@ -84,6 +84,18 @@ pub struct Bundle {
     null_streak: u32,
 }
 
+/// Proximal parameter of a Polyak step from `lam` (where `ev` was evaluated) towards the
+/// incumbent value `ub`: `(ub - L) / |g|²`, with `g` the subgradient projected on `λ >= 0`.
+pub fn polyak_t(pb: &Problem, lam: &[f64], ev: &DualEval, ub: f64) -> f64 {
+    let g2: f64 = (0..pb.n_w)
+        .map(|i| {
+            let g = f64::from(ev.load[i]) - f64::from(pb.counts[i]);
+            if lam[i] <= 0.0 && g < 0.0 { 0.0 } else { g * g }
+        })
+        .sum();
+    ((ub - ev.bound).max(1e-9 * ub) / g2.max(1.0)).max(1e-12)
+}
+
 /// Scales a target's weights back to a convex combination (all on the empty pattern, the
 /// first cut, when none is left).
 fn renormalise(cuts: &mut [Cut]) {
