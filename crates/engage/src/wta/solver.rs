@@ -462,12 +462,11 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
         if pb.n_w + pb.n_t <= 2 * LP_MAX_SIZE {
             // the enumeration at the root multipliers (it proves most instances whose
             // pattern-LP bound is tight) alternates with branch-and-price (for the rest), under
-            // work caps that double every round: either kind of proof costs at most about three
+            // work caps that grow geometrically: either kind of proof costs at most a few
             // times what it would alone (Andersen 100x200 mu = 3 needs the enumeration: 0.3 s,
             // 28 s with a fixed 300k-unit root cap; static 80x80 s2 needs the branching:
-            // unproven in 10 s by the enumeration alone). The enumeration's cap doubles only
-            // after a run that raised the bound or found a plan (static 80x80 s2 and s4, where
-            // it stalls: 6.5 -> 3.9 s and 6.2 -> 3.4 s; the rest unchanged)
+            // unproven in 10 s by the enumeration alone; envelope 40x40 s1 and s2 need the
+            // enumeration: the tree's bound never leaves the root's).
             let mut cap = ROOT_ENUM_WORK.max(ROOT_ENUM_PER_SIZE * (pb.n_w + pb.n_t) as u64);
             let mut tree_cap = 2 * cap;
             let mut tree: Option<Tree> = None;
@@ -479,12 +478,12 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
                 if proven || meter.out() {
                     break;
                 }
-                if st.lb > before.0 || st.ub < before.1 {
-                    cap = cap.saturating_mul(2);
-                }
+                let enum_progress = st.lb > before.0 || st.ub < before.1;
+                let enum_rate = (st.lb - before.0) / cap as f64;
                 let t = tree.get_or_insert_with(|| {
                     Tree::new(pb, &mut meter, &st, &lam, &columns, &mut pricer)
                 });
+                let tree_before = t.bound();
                 let mut sub = meter.capped(tree_cap);
                 proven = t.run(
                     pb,
@@ -499,7 +498,21 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
                 if proven || meter.out() {
                     break;
                 }
-                tree_cap = tree_cap.saturating_mul(2);
+                // the cap that grows is the one of the phase that raised the bound faster per
+                // work unit (the enumeration restarts, so its rate is over its whole run; the
+                // tree keeps its nodes); a phase that stalls keeps its cap. Against doubling the
+                // tree's cap every round and the enumeration's after any progress (80x80 at 10 s,
+                // one run each): envelope s1 265 -> 219 ms, static s2 1570 -> 1316 ms, s4 966
+                // -> 848 ms, envelope 40x40 s1 4.8 -> 1.5 s; doubling the tree's cap only after
+                // its bound rose lost static 80x80 s4 (unproven in 10 s: its bound waits a few
+                // rounds, then jumps)
+                let tree_rate = (t.bound().min(st.ub) - tree_before) / tree_cap as f64;
+                if tree_rate >= enum_rate || !enum_progress {
+                    tree_cap = tree_cap.saturating_mul(2);
+                }
+                if enum_progress && enum_rate >= tree_rate {
+                    cap = cap.saturating_mul(2);
+                }
             }
             stats
                 .phase_ms
@@ -845,7 +858,10 @@ struct Search {
     done: Vec<bool>,
     lb0: f64,
     nodes: u64,
-    /// Work: one unit per node plus one per 8 pattern checks (the scan dominates a node).
+    /// Work: one unit per node plus one per pattern check (the scan dominates a node; one per
+    /// 8 checks made a unit of the enumeration take 5-10 times as long as a unit of the dual
+    /// evaluations, and the alternation with the tree, which shares work caps between them,
+    /// gave the enumeration most of the time).
     work: u64,
     node_limit: u64,
     deadline: Option<(Instant, Duration)>,
@@ -1041,7 +1057,7 @@ impl Search {
                     }
                 }
             }
-            self.work += checks / 8;
+            self.work += checks;
             let Some(r) = first else {
                 return; // no fitting pattern within the gap: prune
             };
