@@ -547,6 +547,25 @@ impl Bundle {
     /// `None` when every load is within `1e-6` of an integer.
     pub fn branching_pair(&self, pb: &Problem) -> Option<(usize, usize, f64)> {
         let mut best: Option<(f64, usize, usize, f64)> = None;
+        self.fractional_loads(pb, |score, w, j, xi| {
+            if best.is_none_or(|b| score > b.0) {
+                best = Some((score, w, j, xi));
+            }
+        });
+        best.map(|b| (b.1, b.2, b.3))
+    }
+
+    /// The `k` pairs of largest [`Bundle::branching_pair`] score, best first (ties by pair).
+    pub fn branching_candidates(&self, pb: &Problem, k: usize) -> Vec<(usize, usize)> {
+        let mut all: Vec<(f64, usize, usize)> = Vec::new();
+        self.fractional_loads(pb, |score, w, j, _| all.push((score, w, j)));
+        all.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
+        all.into_iter().take(k).map(|e| (e.1, e.2)).collect()
+    }
+
+    /// Calls `f(score, weapon, target, x_ij)` for every pair whose load `x_ij` under the
+    /// weights is fractional (farther than `1e-6` from an integer), target by target.
+    fn fractional_loads(&self, pb: &Problem, mut f: impl FnMut(f64, usize, usize, f64)) {
         let mut x: Vec<(u32, f64)> = Vec::new();
         for (j, cuts) in self.cuts.iter().enumerate() {
             x.clear();
@@ -559,21 +578,22 @@ impl Bundle {
                 }
             }
             for &(w, xi) in &x {
-                let f = xi - xi.floor();
-                let dist = f.min(1.0 - f);
+                let frac = xi - xi.floor();
+                let dist = frac.min(1.0 - frac);
                 if dist <= 1e-6 {
                     continue;
                 }
                 // weighted by the value at stake: most-fractional alone left static 80x80
                 // s2 and s4 unproven after 10 s; `sqrt(f) V_j p_ij` proved both in 2.6-2.9 s
                 // (`f V_j p_ij` 2.6-3.2 s, `V_j p_ij` alone 1.6-5.6 s)
-                let score = dist.sqrt() * pb.values[j] * pb.p(w as usize, j);
-                if best.is_none_or(|b| score > b.0) {
-                    best = Some((score, w as usize, j, xi));
-                }
+                f(
+                    dist.sqrt() * pb.values[j] * pb.p(w as usize, j),
+                    w as usize,
+                    j,
+                    xi,
+                );
             }
         }
-        best.map(|b| (b.1, b.2, b.3))
     }
 
     /// Reports the exact evaluation at the last trial point `lam`: adds its cuts and takes a
