@@ -397,17 +397,16 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
         stats.phase_ms.push(("cutting-plane LP".into(), meter.ms()));
     }
     // Lagrangian heuristic around the best multipliers (primal side). After the LP a short
-    // run is enough when the gap is already small (the exact phase then finds the optimum
-    // quickly); a wide gap gets the long run, since a poor incumbent makes every exact round
-    // enumerate more. Measured on the 80x80 set: 20 steps everywhere saved 25 % of the
-    // instructions on five instances but took envelope s3 from 0.3 s to 3.4 s; a 0.5 % switch
-    // beat 0.2 % on static s3 (0.86G vs 1.38G instructions) and tied elsewhere.
-    // With the bundle the dual is done early, and the rest of a short budget goes to the
+    // run: the exact phase and the tree find the optima from there. (Before branch-and-price,
+    // a second run of 110 steps while the gap exceeded 0.5 % saved envelope 80x80 s3
+    // 3.1 s of enumeration; with the tree it only cost time: dropping it took the work of
+    // envelope 80x80 s1, s2, s3 to 0.76, 0.57, 0.60 and of static 40x40 s1, s3, s5 to 0.68,
+    // 0.52, 0.80, nothing else changed.) With the bundle the dual is done early, and the rest of a short budget goes to the
     // primal: up to six runs from the best multipliers with different first steps, to 0.9 of
     // the budget while the gap is wide (the exact phase rarely finishes a round at a 1 % gap).
     let long = 50 + (pb.n_w + pb.n_t) as u64 / 2;
     let steps: &[u64] = if use_lp {
-        &[20, 110]
+        &[20]
     } else if fast {
         &[long; 6]
     } else {
@@ -419,10 +418,7 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
         // HEURISTIC_GAP, at most 2 LP_MAX_SIZE weapons + targets)
         let exact_next = !wide && pb.n_w + pb.n_t <= 2 * LP_MAX_SIZE;
         let heuristic_end = if fast && !exact_next { 0.9 } else { 0.75 };
-        if st.ub - st.lb <= tol(st.ub)
-            || meter.spent(heuristic_end - 0.05)
-            || (k > 0 && use_lp && !wide)
-        {
+        if st.ub - st.lb <= tol(st.ub) || meter.spent(heuristic_end - 0.05) {
             break;
         }
         let end = if opts.heuristic_only {
@@ -572,7 +568,8 @@ const POLISH_SHARE: f64 = 1.0 / 3.0;
 /// Work cap of one polish (about 100 assignment rounds at 300x600).
 const POLISH_WORK: u64 = 50_000_000;
 
-/// Relative gap above which the Lagrangian heuristic gets its long run.
+/// Relative gap below which the exact phase is expected to finish, so the heuristic runs of a
+/// short budget leave it a quarter of the time.
 const HEURISTIC_GAP: f64 = 5e-3;
 
 /// Subgradient steps whose relaxed patterns seed the cutting-plane LP.
