@@ -224,7 +224,7 @@ impl Tree {
             let node = open.swap_remove(k);
             stats.bp_nodes += 1;
             self.processed += 1;
-            let pb = node_problem(root, &node.fix);
+            let mut pb = node_problem(root, &node.fix);
             // building the node's problem and unpacking its bundle: about a quarter of a
             // unit per weapon-target pair
             meter.work += (pb.n_w * pb.n_t / 4) as u64;
@@ -256,7 +256,7 @@ impl Tree {
                 continue;
             }
             let strong = (self.processed >= STRONG_AFTER)
-                .then(|| strong_pair(root, &pb, &fix, &bundle, node_bound, st.ub, meter))
+                .then(|| strong_pair(&mut pb, &bundle, node_bound, st.ub, meter))
                 .flatten();
             let Some((i, j)) = strong.or_else(|| branch_pair(&pb, &bundle)) else {
                 // nothing left to assign: the node holds one plan, the forced units alone
@@ -404,11 +404,11 @@ fn reoptimise(
 /// evaluation, and the pair whose predicted gains over the node's bound have the largest
 /// product wins (the cutting-plane model over-estimates `L`, so a branch whose model does not
 /// move is one whose pattern-LP value does not move either: the degenerate branches the cheap
-/// score cannot see). `None` when no load is fractional.
+/// score cannot see). The step reads only the inventories of the problem, so the node's own
+/// problem stands in for both children (one unit of `i` fewer for the forced one). `None`
+/// when no load is fractional.
 fn strong_pair(
-    root: &Problem,
-    pb: &Problem,
-    fix: &Fixing,
+    pb: &mut Problem,
     bundle: &Bundle,
     node_bound: f64,
     ub: f64,
@@ -419,17 +419,13 @@ fn strong_pair(
     for (i, j) in bundle.branching_candidates(pb, STRONG_CANDIDATES) {
         let mut product = 1.0;
         for force in [false, true] {
-            let mut child_fix = fix.clone();
-            if force {
-                child_fix.forced.push((i as u32, j as u32));
-            } else {
-                child_fix.forbidden.push((i as u32, j as u32));
-            }
-            let child = node_problem(root, &child_fix);
             let mut model = bundle.branch(pb, i, j, force);
             let ops = model.ops;
-            model.propose(&child);
-            meter.work += (model.ops - ops) / 8 + (pb.n_w * pb.n_t / 4) as u64;
+            pb.counts[i] -= u32::from(force);
+            model.propose(pb);
+            pb.counts[i] += u32::from(force);
+            // copying and re-expressing the model, then its proximal step
+            meter.work += (model.ops - ops) / 8 + (bundle.entries() / 4) as u64;
             product *= (model.predicted() - node_bound).max(floor);
         }
         if best.is_none_or(|b| product > b.0) {

@@ -159,6 +159,11 @@ impl Bundle {
         self.center_value
     }
 
+    /// Cuts plus unit entries of the model (what copying or re-expressing it visits).
+    pub fn entries(&self) -> usize {
+        self.cuts.iter().flatten().map(|c| c.units.len() + 1).sum()
+    }
+
     fn recompute_load(&mut self) {
         self.load.iter_mut().for_each(|x| *x = 0.0);
         for cuts in &self.cuts {
