@@ -424,8 +424,9 @@ fn strong_pair(
             pb.counts[i] -= u32::from(force);
             model.propose(pb);
             pb.counts[i] += u32::from(force);
-            // copying and re-expressing the model, then its proximal step
-            meter.work += (model.ops - ops) / 8 + (bundle.entries() / 4) as u64;
+            // copying and re-expressing the model, then its proximal step (measured: half
+            // the units of a QP step elsewhere per microsecond, the copies' allocations)
+            meter.work += (model.ops - ops) / 4 + (bundle.entries() / 2) as u64;
             product *= (model.predicted() - node_bound).max(floor);
         }
         if best.is_none_or(|b| product > b.0) {
