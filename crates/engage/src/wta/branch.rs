@@ -150,7 +150,7 @@ fn root_plan(root: &Problem, fix: &Fixing, node_plan: &Plan) -> Plan {
 pub(super) struct Tree {
     open: Vec<Node>,
     seq: u64,
-    /// Nodes processed so far (strong branching starts after [`STRONG_AFTER`]).
+    /// Nodes processed so far (strong branching from the [`STRONG_AFTER`]th on).
     processed: u64,
     /// Open nodes beyond which children get no model ([`MAX_MODELS`]).
     max_models: usize,
@@ -530,8 +530,9 @@ mod tests {
 
     /// Branch-and-price alone (no enumeration at the nodes, no LP columns, multipliers from
     /// zero, greedy as the incumbent) proves the peer's proven optima (HiGHS on an
-    /// outer-approximation MILP) of the 10x10 and 20x20 sets, by branching; a run cut short by a work budget keeps a
-    /// valid bound and is bit-identical run to run.
+    /// outer-approximation MILP) of the 10x10 and 20x20 sets, by branching (strong branching
+    /// included); a run cut short by a work budget keeps a valid bound and is bit-identical
+    /// run to run.
     #[test]
     fn branch_and_price_alone_proves_the_peer_optima() {
         let mut binding = 0;

@@ -401,9 +401,10 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
     // a second run of 110 steps while the gap exceeded 0.5 % saved envelope 80x80 s3
     // 3.1 s of enumeration; with the tree it only cost time: dropping it took the work of
     // envelope 80x80 s1, s2, s3 to 0.76, 0.57, 0.60 and of static 40x40 s1, s3, s5 to 0.68,
-    // 0.52, 0.80, nothing else changed.) With the bundle the dual is done early, and the rest of a short budget goes to the
-    // primal: up to six runs from the best multipliers with different first steps, to 0.9 of
-    // the budget while the gap is wide (the exact phase rarely finishes a round at a 1 % gap).
+    // 0.52, 0.80, nothing else changed.) With the bundle the dual is done early, and the rest
+    // of a short budget goes to the primal: up to six runs from the best multipliers with
+    // different first steps, to 0.9 of the budget while the gap is wide (the exact phase
+    // rarely finishes a round at a 1 % gap).
     let long = 50 + (pb.n_w + pb.n_t) as u64 / 2;
     let steps: &[u64] = if use_lp {
         &[20]
