@@ -10,12 +10,13 @@
 //! the proximal bundle, warm-started with the parent's cuts and weights
 //! ([`Bundle::branch`]), so a node costs a few dual evaluations; the bundle's weights
 //! approximate the node's pattern-LP solution, whose loads `x_ij` choose the next branch
-//! (the pair of largest `sqrt(dist(x_ij, Z)) V_j p_ij`). Every node then gets the
+//! (the pair of largest `sqrt(dist(x_ij, Z)) V_j p_ij`; in large trees the best few of those
+//! compared by strong branching on the model). A node whose gap is small then gets the
 //! reduced-cost enumeration ([`super::solver`]'s exact phase) under a small work cap, which
-//! closes it outright when the patterns within its gap are few, and a plan from the rounded
-//! weights, polished in the root problem (how the 80x80 incumbents improved by up to
-//! 0.4 %). Nodes are taken best bound first, so the smallest open bound is the global lower
-//! bound at any stop.
+//! closes it outright when the patterns within its gap are few (and finds the optima the
+//! heuristics missed: on 80x80 up to 0.4 % below them), and every node offers the plan of its
+//! rounded weights, repaired and briefly polished in the root problem. Nodes are taken best
+//! bound first, so the smallest open bound is the global lower bound at any stop.
 
 use super::bundle::{Bundle, PackedBundle, polyak_t};
 use super::heuristic::{Plan, local_search, repair};
@@ -59,8 +60,15 @@ pub(super) const NODE_ENUM_WORK: u64 = 80_000;
 /// Only nodes whose gap is below this fraction of the incumbent get the enumeration.
 const NODE_ENUM_GAP: f64 = 5e-4;
 
-/// Work units of the local search that polishes a node's rounded plan.
-const NODE_POLISH_WORK: u64 = 100_000;
+/// Work units of the local search that polishes a node's rounded plan. 100k (it was) spent
+/// half the work units of the static 80x80 proofs for 4 % of their time (its units run about
+/// ten times faster than the pricing's), so the tree got half the nodes per work cap. Work of
+/// the proofs at 5k against 100k (deterministic): envelope 80x80 s1 0.49, static s1 0.68, s2
+/// 0.50, s4 0.62, envelope s3 0.82, static 40x40 s1 / s3 / s5 0.65 / 0.80 / 0.71, Andersen
+/// 100x200 mu = 3 0.84, nothing else changed; 0 was slightly better there (0.46-0.83) but the
+/// node plans then improve a poor incumbent too slowly: branch-and-price alone from greedy
+/// (its unit test) 0.5 s -> 9 s; 20k: 0.61-1.07.
+const NODE_POLISH_WORK: u64 = 5_000;
 
 /// Candidate pairs scored by strong branching (see [`strong_pair`]), and the nodes a tree
 /// processes before it starts: measured in work units over the 40x40 and 80x80 sets and
@@ -379,7 +387,7 @@ fn reoptimise(
     if best >= thr(st.ub) {
         return None;
     }
-    // primal side: the rounded weights, repaired and polished in the root problem
+    // primal side: the rounded weights, repaired and briefly polished in the root problem
     let mut plan = Plan::from_patterns(pb, &bundle.rounded_patterns());
     repair(pb, &mut plan);
     let mut whole = root_plan(root, &fix, &plan);
