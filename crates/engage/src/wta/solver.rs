@@ -856,10 +856,13 @@ struct Search {
     done: Vec<bool>,
     lb0: f64,
     nodes: u64,
-    /// Work: one unit per node plus one per pattern check (the scan dominates a node; one per
-    /// 8 checks made a unit of the enumeration take 5-10 times as long as a unit of the dual
-    /// evaluations, and the alternation with the tree, which shares work caps between them,
-    /// gave the enumeration most of the time).
+    /// Work: one unit per node plus one per pattern check (the scan dominates a node). With one
+    /// per 8 checks a unit took about 0.25 µs here against 0.03 µs for a unit of the tree as a
+    /// whole (80x80), so the alternation, which shares work caps in units, gave the enumeration
+    /// most of the time; now about 0.06 µs. The units are not time-consistent yet (the tree's
+    /// pricing: 0.3 µs, its node plans: 0.03 µs): measured with this stop's other changes,
+    /// one per 8 checks again took the four 80x80 tree proofs 1.4-2.2 times as long and
+    /// envelope 40x40 s1 and s2, which need the enumeration, half as long.
     work: u64,
     node_limit: u64,
     deadline: Option<(Instant, Duration)>,
