@@ -423,6 +423,8 @@ fn strong_pair(
     meter: &mut Meter,
 ) -> Option<(usize, usize)> {
     let floor = 1e-9 * ub;
+    // copying and re-expressing the model visits every entry of it
+    let copy_work = (bundle.entries() / 2) as u64;
     let mut best: Option<(f64, usize, usize)> = None;
     for (i, j) in bundle.branching_candidates(pb, STRONG_CANDIDATES) {
         let mut product = 1.0;
@@ -432,9 +434,9 @@ fn strong_pair(
             pb.counts[i] -= u32::from(force);
             model.propose(pb);
             pb.counts[i] += u32::from(force);
-            // copying and re-expressing the model, then its proximal step (measured: half
-            // the units of a QP step elsewhere per microsecond, the copies' allocations)
-            meter.work += (model.ops - ops) / 4 + (bundle.entries() / 2) as u64;
+            // the copy and the proximal step, at twice the QP's usual rate (measured: half
+            // the units per microsecond of a QP step elsewhere, the copies' allocations)
+            meter.work += (model.ops - ops) / 4 + copy_work;
             product *= (model.predicted() - node_bound).max(floor);
         }
         if best.is_none_or(|b| product > b.0) {
