@@ -17,12 +17,21 @@
 //! heuristics missed: on 80x80 up to 0.4 % below them), and every node offers the plan of its
 //! rounded weights, repaired and briefly polished in the root problem. Nodes are taken best
 //! bound first, so the smallest open bound is the global lower bound at any stop.
+//!
+//! Once the gap is small enough for every pattern within it to be enumerated
+//! ([`super::pool`]), the solver starts a tree over that pool: rounds of rank-one cuts at its
+//! root ([`cut_root`], [`super::cuts`]) close most of the pattern-LP gap, their reduced costs
+//! shrink the pool, and each node then prices over its share of the pool (a few microseconds
+//! instead of a search over every weapon) and finishes small gaps by searching the pool's
+//! combinations directly.
 
 use super::bundle::{Bundle, PackedBundle, polyak_t};
+use super::cuts::{RankOneCut, extend, separate};
 use super::heuristic::{Plan, local_search, repair};
 use super::instance::Problem;
-use super::lagrange::Pricer;
-use super::solver::{Meter, SolveOptions, SolveStats, State, exact};
+use super::lagrange::{DualEval, Pricer};
+use super::pool::{NodePool, Pool};
+use super::solver::{Meter, SolveOptions, SolveStats, State, exact, search_patterns};
 
 /// Dual evaluations per node at most (the warm start makes most nodes stop far earlier).
 const NODE_EVALS: u32 = 40;
@@ -142,7 +151,8 @@ fn node_problem(root: &Problem, fix: &Fixing) -> Problem {
 /// The root plan of a node's plan (the forced units added back).
 fn root_plan(root: &Problem, fix: &Fixing, node_plan: &Plan) -> Plan {
     let mut plan = Plan::empty(root);
-    for (i, j, n) in node_plan.triples() {
+    // units of the cuts' virtual weapons (see super::cuts) are not part of the plan
+    for (i, j, n) in node_plan.triples().into_iter().filter(|t| t.0 < root.n_w) {
         for _ in 0..n {
             plan.add(root, i, j);
         }
@@ -162,11 +172,37 @@ pub(super) struct Tree {
     processed: u64,
     /// Open nodes beyond which children get no model ([`MAX_MODELS`]).
     max_models: usize,
+    /// The root's patterns within the gap, when they were few enough to enumerate: every node
+    /// is then priced over its share of them ([`super::pool`]).
+    pool: Option<Pool>,
+    /// The root problem with the cuts' virtual weapons (see [`super::cuts`]), when there
+    /// are cuts: the nodes' problems derive from it.
+    base: Option<Problem>,
+}
+
+/// How a node's Lagrangian is evaluated: the pricing search over every weapon, or the
+/// minimum over the node's pool patterns.
+enum Pricing<'a> {
+    Search(&'a mut Pricer),
+    Pool(&'a NodePool),
+}
+
+impl Pricing<'_> {
+    /// `L(λ)` of the node `pb`; `None` when its pool has no plan that could improve the
+    /// incumbent.
+    fn evaluate(&mut self, pb: &Problem, lam: &[f64], meter: &mut Meter) -> Option<DualEval> {
+        match self {
+            Pricing::Search(pricer) => Some(meter.evaluate(pb, lam, pricer)),
+            Pricing::Pool(pool) => pool.evaluate(pb, lam, meter),
+        }
+    }
 }
 
 impl Tree {
     /// The root node at the multipliers `lam`, its model seeded with the cutting-plane LP's
-    /// `columns` (when it ran) and bounded by `st.lb`.
+    /// `columns` (when it ran; only those in the `pool` when there is one) and bounded by
+    /// `st.lb`.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         root: &Problem,
         meter: &mut Meter,
@@ -174,25 +210,49 @@ impl Tree {
         lam: &[f64],
         columns: &[(usize, Vec<(u32, u32)>)],
         pricer: &mut Pricer,
+        pool: Option<Pool>,
+        base: Option<Problem>,
     ) -> Self {
-        let ev = meter.evaluate(root, lam, pricer);
-        let t0 = polyak_t(root, lam, &ev, st.ub);
-        let mut bundle = Bundle::new(root, lam, &ev, t0);
-        for (j, pat) in columns {
-            bundle.add_pattern(root, *j, pat);
-        }
+        let root = base.as_ref().unwrap_or(root);
+        let node_pool = pool
+            .as_ref()
+            .map(|p| p.restrict(root, &[], &[], f64::INFINITY));
+        let ev = match &node_pool {
+            Some(np) => np.evaluate(root, lam, meter),
+            None => Some(meter.evaluate(root, lam, pricer)),
+        };
+        let open = ev
+            .map(|ev| {
+                let t0 = polyak_t(root, lam, &ev, st.ub);
+                let mut bundle = Bundle::new(root, lam, &ev, t0);
+                for (j, pat) in columns {
+                    if pool.as_ref().is_none_or(|p| p.contains(*j, pat)) {
+                        bundle.add_pattern(root, *j, pat);
+                    }
+                }
+                Node {
+                    fix: Fixing::default(),
+                    bound: st.lb.max(ev.bound),
+                    lam: lam.to_vec(),
+                    bundle: Some(bundle.pack()),
+                    seq: 0,
+                }
+            })
+            .into_iter()
+            .collect();
         Self {
-            open: vec![Node {
-                fix: Fixing::default(),
-                bound: st.lb.max(ev.bound),
-                lam: lam.to_vec(),
-                bundle: Some(bundle.pack()),
-                seq: 0,
-            }],
+            open,
             seq: 1,
             processed: 0,
             max_models: MAX_MODELS,
+            pool,
+            base,
         }
+    }
+
+    /// Whether the nodes are priced over the root's pattern pool.
+    pub(super) fn has_pool(&self) -> bool {
+        self.pool.is_some()
     }
 
     /// The smallest bound of an open node (infinite once the tree is closed).
@@ -232,22 +292,58 @@ impl Tree {
             let node = open.swap_remove(k);
             stats.bp_nodes += 1;
             self.processed += 1;
-            let mut pb = node_problem(root, &node.fix);
+            let mut pb = node_problem(self.base.as_ref().unwrap_or(root), &node.fix);
             // building the node's problem and unpacking its bundle: about a quarter of a
             // unit per weapon-target pair
             meter.work += (pb.n_w * pb.n_t / 4) as u64;
+            let node_pool = self.pool.as_ref().map(|p| {
+                let np = p.restrict(
+                    &pb,
+                    &node.fix.forced,
+                    &node.fix.forbidden,
+                    thr(st.ub) - p.base,
+                );
+                meter.work += np.build_work();
+                np
+            });
+            let mut pricing = match &node_pool {
+                Some(np) => Pricing::Pool(np),
+                None => Pricing::Search(pricer),
+            };
             let Some(Reoptimised {
                 bound,
                 fix,
                 lam,
                 mut bundle,
-            }) = reoptimise(root, &pb, node, meter, st, pricer, &thr)
+            }) = reoptimise(root, &pb, node, meter, st, &mut pricing, &thr)
             else {
                 continue;
             };
             let mut node_bound = bound;
-            // a node whose patterns within the gap are few is finished by the enumeration
-            if enum_work > 0 && st.ub - node_bound <= NODE_ENUM_GAP * st.ub {
+            if let Some(np) = &node_pool {
+                // the node's pool patterns within its gap, searched for a plan below the
+                // incumbent: the enumeration without its rounds (the pool is complete)
+                if enum_work > 0 && st.ub - node_bound <= NODE_ENUM_GAP * st.ub {
+                    let Some(ev) = np.evaluate(&pb, &lam, meter) else {
+                        continue;
+                    };
+                    let gap = thr(st.ub) - ev.bound;
+                    let (pats, units) = np.within(&lam, &ev.h, gap, meter);
+                    let mut ns = State::for_node(&pb, st.ub, node_bound);
+                    let mut sub = meter.capped(enum_work);
+                    let done = search_patterns(
+                        &pb, opts, &mut sub, &mut ns, pats, units, ev.bound, st.ub, stats,
+                    );
+                    meter.work = sub.work;
+                    if ns.ub < st.ub {
+                        st.offer(root, root_plan(root, &fix, &ns.best));
+                    }
+                    if done.is_some() {
+                        continue;
+                    }
+                }
+            } else if enum_work > 0 && st.ub - node_bound <= NODE_ENUM_GAP * st.ub {
+                // a node whose patterns within the gap are few is finished by the enumeration
                 let mut ns = State::for_node(&pb, st.ub, node_bound);
                 let mut sub = meter.capped(enum_work);
                 let closed = exact(&pb, opts, &mut sub, &mut ns, &lam, pricer, stats);
@@ -299,6 +395,76 @@ impl Tree {
     }
 }
 
+/// Rounds of cuts at the root of a tree priced over `pool` (see [`super::cuts`]): the root's
+/// restricted Lagrangian is optimised by the bundle from `lam`, the cuts its weights violate
+/// most are added (to the pool as virtual units), and again, for at most [`CUT_ROUNDS`]
+/// rounds. Returns the cuts, the extended root problem (`None` without cuts) and the
+/// multipliers to start the tree from (the last round's best, the latest cuts' at zero).
+pub(super) fn cut_root(
+    root: &Problem,
+    pool: &mut Pool,
+    lam: &[f64],
+    ub: f64,
+    opts: &SolveOptions,
+    meter: &mut Meter,
+) -> (Vec<RankOneCut>, Option<Problem>, Vec<f64>) {
+    let thr = ub * (1.0 - opts.rel_gap);
+    let mut cuts: Vec<RankOneCut> = Vec::new();
+    let mut lam = lam.to_vec();
+    for _ in 0..CUT_ROUNDS {
+        if meter.out() {
+            break;
+        }
+        let ext = extend(root, &cuts);
+        let np = pool.restrict(&ext, &[], &[], thr - pool.base);
+        meter.work += np.build_work();
+        let Some(ev) = np.evaluate(&ext, &lam, meter) else {
+            break;
+        };
+        let mut bundle = Bundle::new(&ext, &lam, &ev, polyak_t(&ext, &lam, &ev, ub));
+        let mut best = (ev.bound, lam.clone());
+        let mut ops = bundle.ops;
+        for _ in 0..CUT_EVALS {
+            if best.0 >= thr || meter.out() {
+                break;
+            }
+            let trial = bundle.propose(&ext);
+            meter.work += (bundle.ops - ops) / 8;
+            ops = bundle.ops;
+            if bundle.predicted() - bundle.center_value() < CUT_FLAT * (ub - bundle.center_value())
+            {
+                break;
+            }
+            let Some(ev) = np.evaluate(&ext, &trial, meter) else {
+                break;
+            };
+            if ev.bound > best.0 {
+                best = (ev.bound, trial.clone());
+            }
+            bundle.report(&ext, &trial, &ev);
+        }
+        lam = best.1;
+        meter.work += pool.tighten(&ext, &lam, thr);
+        let (new, work) = separate(root, &bundle.weights(), &cuts, CUTS_PER_ROUND);
+        meter.work += work / 8;
+        if new.is_empty() {
+            break;
+        }
+        pool.add_cut_units(&new, (root.n_w + cuts.len()) as u32);
+        lam.resize(lam.len() + new.len(), 0.0);
+        cuts.extend(new);
+    }
+    let base = (!cuts.is_empty()).then(|| extend(root, &cuts));
+    (cuts, base, lam)
+}
+
+/// Rounds of cut separation at the root, bundle evaluations per round, its flatness stop
+/// and cuts per round (see [`cut_root`]).
+const CUT_ROUNDS: usize = 4;
+const CUT_EVALS: usize = 100;
+const CUT_FLAT: f64 = 1e-3;
+const CUTS_PER_ROUND: usize = 50;
+
 /// The open node of smallest bound (ties: the oldest).
 fn best_open(open: &[Node]) -> Option<usize> {
     (0..open.len()).min_by(|&a, &b| {
@@ -326,7 +492,7 @@ fn reoptimise(
     node: Node,
     meter: &mut Meter,
     st: &mut State,
-    pricer: &mut Pricer,
+    pricing: &mut Pricing,
     thr: &dyn Fn(f64) -> f64,
 ) -> Option<Reoptimised> {
     let Node {
@@ -336,7 +502,7 @@ fn reoptimise(
         bundle,
         ..
     } = node;
-    let ev = meter.evaluate(pb, &lam, pricer);
+    let ev = pricing.evaluate(pb, &lam, meter)?;
     let mut bundle = match bundle {
         Some(packed) => {
             let mut b = Bundle::unpack(&packed, pb.n_t, pb.n_w);
@@ -371,7 +537,7 @@ fn reoptimise(
             continue;
         }
         evals += 1;
-        let ev = meter.evaluate(pb, &trial, pricer);
+        let ev = pricing.evaluate(pb, &trial, meter)?;
         if ev.bound > best {
             best = ev.bound;
             best_lam.clone_from(&trial);
@@ -472,8 +638,9 @@ fn branch_pair(pb: &Problem, bundle: &Bundle) -> Option<(usize, usize)> {
 mod tests {
     use super::*;
     use crate::wta::heuristic::greedy;
+    use crate::wta::lagrange::evaluate;
     use crate::wta::peer_problem as peer;
-    use crate::wta::solver::Budget;
+    use crate::wta::solver::{Budget, PRICE_CAP};
 
     fn run(pb: &Problem, budget: Budget) -> (State, SolveStats, bool) {
         let (st, mut stats, proven, work) = run_metered(pb, budget, MAX_MODELS);
@@ -493,11 +660,125 @@ mod tests {
         let mut stats = SolveStats::default();
         let lam = vec![0.0; pb.n_w];
         let mut pricer = Pricer::default();
-        let mut tree = Tree::new(pb, &mut meter, &st, &lam, &[], &mut pricer);
+        let mut tree = Tree::new(pb, &mut meter, &st, &lam, &[], &mut pricer, None, None);
         tree.max_models = max_models;
         let opts = SolveOptions::default();
         let proven = tree.run(pb, &opts, &mut meter, &mut st, 0, &mut pricer, &mut stats);
         (st, stats, proven, meter.work)
+    }
+
+    /// The pool enumerated at the solve's multipliers for plans just above the proven optimum
+    /// holds every target's pattern of the optimum, before and after the cut rounds
+    /// (whose reduced-cost filtering must not lose them); the optimum satisfies every cut; the
+    /// cut root's restricted bound lies between the Lagrangian bound it started from and the
+    /// optimum, above the pattern-LP bound on some instance; a node that contains the optimum (two of its units
+    /// forced, an unused pair forbidden) still holds its patterns, and the node's restricted
+    /// bound is at least the full pricing's and at most the optimum at any multipliers.
+    #[test]
+    fn the_pool_holds_the_optimum_and_the_cuts_keep_it() {
+        let mut raised = 0;
+        for name in [
+            "wta_envelope_40x40_s1",
+            "wta_envelope_40x40_s2",
+            "wta_static_40x40_s5",
+            "wta_envelope_20x20_s3",
+        ] {
+            let pb = peer(name);
+            let opts = SolveOptions::default();
+            let res = crate::wta::solve(&pb, &opts);
+            assert!(res.proven_optimal, "{name}");
+            let opt = res.value;
+            let mut opt_pat = vec![Vec::new(); pb.n_t];
+            for &(i, j, n) in &res.assignment {
+                opt_pat[j].push((i as u32, n));
+            }
+            opt_pat.iter_mut().for_each(|p| p.sort_unstable());
+            // the solve's final multipliers (any would do: they only set the pool's size)
+            let lam = res.multipliers.clone();
+            let mut pricer = Pricer::default();
+            let l0 = evaluate(&pb, &lam, &mut pricer, PRICE_CAP).bound;
+            let mut meter = Meter::new(Budget::unlimited());
+            let ub = opt * (1.0 + 1e-5);
+            let thr = ub * (1.0 - opts.rel_gap);
+            let mut pool =
+                Pool::enumerate(&pb, &lam, ub, &opts, &mut meter, &mut pricer).expect("pool");
+            let holds_optimum = |pool: &Pool| {
+                (0..pb.n_t).all(|j| pool.real_patterns(j, pb.n_w).contains(&opt_pat[j]))
+            };
+            assert!(holds_optimum(&pool), "{name}: pool without the optimum");
+            let (cuts, base, lam_t) = cut_root(&pb, &mut pool, &lam, ub, &opts, &mut meter);
+            assert!(
+                holds_optimum(&pool),
+                "{name}: the cut rounds dropped the optimum"
+            );
+            for cut in &cuts {
+                let lhs: u32 = opt_pat.iter().map(|p| cut.coefficient(p)).sum();
+                assert!(lhs <= cut.rhs, "{name}: the optimum violates {cut:?}");
+            }
+            let ext = base.unwrap_or_else(|| pb.clone());
+            assert_eq!(ext.n_w, pb.n_w + cuts.len());
+            let np = pool.restrict(&ext, &[], &[], thr - pool.base);
+            let root_bound = np.evaluate(&ext, &lam_t, &mut meter).expect("root").bound;
+            assert!(
+                root_bound <= opt * (1.0 + 1e-9),
+                "{name}: {root_bound} above {opt}"
+            );
+            assert!(
+                root_bound >= l0 - 1e-9 * l0.abs(),
+                "{name}: {root_bound} below {l0}"
+            );
+            if root_bound > res.stats.lp_value * (1.0 + 1e-6) {
+                raised += 1;
+            }
+            // a node holding the optimum
+            let mut fix = Fixing::default();
+            for &(i, j, _) in res.assignment.iter().take(2) {
+                fix.forced.push((i as u32, j as u32));
+            }
+            let unused = (0..pb.n_w)
+                .flat_map(|i| pb.reach[i].iter().map(move |&j| (i as u32, j)))
+                .find(|&(i, j)| !opt_pat[j as usize].iter().any(|u| u.0 == i))
+                .expect("an unused pair");
+            fix.forbidden.push(unused);
+            let node = node_problem(&ext, &fix);
+            let np = pool.restrict(&node, &fix.forced, &fix.forbidden, thr - pool.base);
+            for (j, pat) in opt_pat.iter().enumerate() {
+                let mut in_node = pat.clone();
+                for &(i, jj) in &fix.forced {
+                    if jj as usize == j {
+                        let u = in_node.iter_mut().find(|u| u.0 == i).unwrap();
+                        u.1 -= 1;
+                    }
+                }
+                in_node.retain(|u| u.1 > 0);
+                assert!(
+                    np.real_patterns(j, pb.n_w).contains(&in_node),
+                    "{name}: node pool of target {j} without the optimum's pattern"
+                );
+            }
+            let mut seed = 7u64;
+            for scale in [0.0, 0.02, 0.1] {
+                let lam: Vec<f64> = lam_t
+                    .iter()
+                    .map(|&l| {
+                        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                        (l * (1.0 + scale * ((seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5)))
+                            .max(0.0)
+                    })
+                    .collect();
+                let restricted = np.evaluate(&node, &lam, &mut meter).expect("node").bound;
+                let full = evaluate(&node, &lam, &mut pricer, PRICE_CAP).bound;
+                assert!(
+                    restricted >= full - 1e-9 * full.abs(),
+                    "{name}: {restricted} < {full}"
+                );
+                assert!(
+                    restricted <= opt * (1.0 + 1e-9),
+                    "{name}: {restricted} above {opt}"
+                );
+            }
+        }
+        assert!(raised >= 1, "no instance had its bound raised by cuts");
     }
 
     /// The patched node problem is exactly the one built from scratch from the patched arrays.

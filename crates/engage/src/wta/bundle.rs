@@ -19,6 +19,9 @@
 use super::instance::Problem;
 use super::lagrange::DualEval;
 
+/// One target's patterns with a positive weight, with their weights.
+pub type TargetWeights = Vec<(Vec<(u32, u32)>, f64)>;
+
 /// Patterns kept per target (the ones unused longest go first).
 const MAX_CUTS: usize = 48;
 
@@ -54,6 +57,15 @@ struct PackedCut {
     cost: f64,
     alpha: f64,
     idle: u32,
+}
+
+/// Scratch of [`Bundle::propose`]: the multipliers `λ(α)` of the current weights (kept in
+/// step with the loads, so a cut's reduced cost reads them instead of recomputing each
+/// weapon's), and one pairwise move's direction and kinks.
+struct QpScratch {
+    lam: Vec<f64>,
+    d: Vec<(usize, f64)>,
+    pts: Vec<f64>,
 }
 
 /// A [`Bundle`] stored flat (see [`Bundle::pack`]).
@@ -211,23 +223,24 @@ impl Bundle {
         (self.center[i] + self.t * (self.load[i] + extra - f64::from(pb.counts[i]))).max(0.0)
     }
 
-    fn reduced(&self, pb: &Problem, c: &Cut) -> f64 {
+    /// The cut's reduced cost at the multipliers `lam` (`lam_at(.., 0.0)` of every weapon).
+    fn reduced(c: &Cut, lam: &[f64]) -> f64 {
         c.cost
             + c.units
                 .iter()
-                .map(|&(w, n)| f64::from(n) * self.lam_at(pb, w as usize, 0.0))
+                .map(|&(w, n)| f64::from(n) * lam[w as usize])
                 .sum::<f64>()
     }
 
     /// One pairwise Frank-Wolfe move on target `j`: weight from its worst active cut to its
     /// best cut, with an exact line search. Returns the pairwise gap before the move (zero
     /// when the target's weights are optimal for the current multipliers).
-    fn pairwise(&mut self, pb: &Problem, j: usize) -> f64 {
+    fn pairwise(&mut self, pb: &Problem, j: usize, scratch: &mut QpScratch) -> f64 {
         let n = self.cuts[j].len();
         let (mut best, mut worst) = ((f64::INFINITY, 0usize), (f64::NEG_INFINITY, usize::MAX));
         for k in 0..n {
             let c = &self.cuts[j][k];
-            let r = self.reduced(pb, c);
+            let r = Self::reduced(c, &scratch.lam);
             self.ops += c.units.len() as u64 + 1;
             if r < best.0 {
                 best = (r, k);
@@ -243,7 +256,8 @@ impl Bundle {
         let gap = worst.0 - best.0;
         // direction: D = a_q - a_s (sparse), dc = c_q - c_s; derivative of the dual objective
         // along γ·D is dc + Σ_i D_i λ_i(A + γ D), nondecreasing in γ
-        let mut d: Vec<(usize, f64)> = Vec::with_capacity(8);
+        let QpScratch { lam, d, pts } = scratch;
+        d.clear();
         for &(w, m) in &self.cuts[j][q].units {
             d.push((w as usize, f64::from(m)));
         }
@@ -269,9 +283,9 @@ impl Bundle {
             // the derivative is piecewise linear in γ, with a kink where a λ_i reaches 0:
             // evaluate it at the kinks inside (0, gmax) and interpolate on the piece where it
             // changes sign
-            let mut pts: Vec<f64> = Vec::with_capacity(d.len() + 2);
+            pts.clear();
             pts.push(0.0);
-            for &(i, di) in &d {
+            for &(i, di) in d.iter() {
                 let a = self.center[i] + self.t * (self.load[i] - f64::from(pb.counts[i]));
                 let g = -a / (self.t * di);
                 if g > 0.0 && g < gmax {
@@ -305,8 +319,9 @@ impl Bundle {
             self.cuts[j][s].alpha = 0.0;
         }
         self.cuts[j][q].alpha += gamma;
-        for &(i, di) in &d {
+        for &(i, di) in d.iter() {
             self.load[i] += gamma * di;
+            lam[i] = self.lam_at(pb, i, 0.0);
         }
         gap
     }
@@ -315,8 +330,15 @@ impl Bundle {
     pub fn propose(&mut self, pb: &Problem) -> Vec<f64> {
         let tol = QP_TOL * self.center_value.abs().max(1e-12);
         let sweeps = (SWEEPS + SWEEPS_PER_NULL * self.null_streak as usize).min(MAX_SWEEPS);
+        let mut scratch = QpScratch {
+            lam: (0..pb.n_w).map(|i| self.lam_at(pb, i, 0.0)).collect(),
+            d: Vec::with_capacity(8),
+            pts: Vec::with_capacity(10),
+        };
         for _ in 0..sweeps {
-            let gaps: f64 = (0..pb.n_t).map(|j| self.pairwise(pb, j)).sum();
+            let gaps: f64 = (0..pb.n_t)
+                .map(|j| self.pairwise(pb, j, &mut scratch))
+                .sum();
             if gaps <= tol {
                 break;
             }
@@ -364,6 +386,20 @@ impl Bundle {
                     }
                 }
                 cuts[k].units.clone()
+            })
+            .collect()
+    }
+
+    /// Each target's patterns with a positive weight and their weights (the fractional
+    /// pattern-LP solution the weights approximate).
+    pub fn weights(&self) -> Vec<TargetWeights> {
+        self.cuts
+            .iter()
+            .map(|cuts| {
+                cuts.iter()
+                    .filter(|c| c.alpha > 0.0)
+                    .map(|c| (c.units.clone(), c.alpha))
+                    .collect()
             })
             .collect()
     }
@@ -583,6 +619,10 @@ impl Bundle {
                 }
             }
             for &(w, xi) in &x {
+                if pb.p(w as usize, j) <= 0.0 {
+                    // a cut's virtual weapon (see super::cuts), never branched on
+                    continue;
+                }
                 let frac = xi - xi.floor();
                 let dist = frac.min(1.0 - frac);
                 if dist <= 1e-6 {

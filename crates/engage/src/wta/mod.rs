@@ -13,11 +13,13 @@
 
 mod branch;
 pub mod bundle;
+mod cuts;
 pub mod dual_lp;
 pub mod exchange;
 pub mod heuristic;
 pub mod instance;
 pub mod lagrange;
+mod pool;
 pub mod reassign;
 pub mod solver;
 

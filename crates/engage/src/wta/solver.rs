@@ -4,18 +4,21 @@
 //! enumerated and a depth-first branch-and-bound over targets picks one pattern per target
 //! within the inventories. The phase is exact because for any plan `x` and any `λ >= 0`,
 //! `f(x) >= L(λ) + Σ_j rc_j(x_j)`, so a plan better than the incumbent only uses patterns with
-//! `rc_j <= UB - L(λ)`.
+//! `rc_j <= UB - L(λ)`. Where the enumeration cannot finish, branch-and-price
+//! (`wta::branch`) proves the rest, over the root's pool of patterns within the gap with
+//! cuts at its root once the gap allows (`wta::pool`, `wta::cuts`).
 //!
 //! Anytime: the solver stops when its [`Budget`] runs out and returns the best plan with the best
 //! valid lower bound proven so far. Work units (pricing and search nodes) make budgets
 //! deterministic; a wall-clock limit is optional and read only here.
 
-use super::branch::{NODE_ENUM_WORK, Tree};
+use super::branch::{NODE_ENUM_WORK, Tree, cut_root};
 use super::bundle::{Bundle, polyak_t};
 use super::dual_lp::cutting_plane;
 use super::heuristic::{Allowance, Plan, greedy, local_search, repair};
 use super::instance::Problem;
 use super::lagrange::{DualEval, Pattern, Pricer, evaluate};
+use super::pool::Pool;
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 
@@ -109,6 +112,12 @@ pub struct SolveStats {
     /// Branch-and-price nodes processed.
     #[serde(default)]
     pub bp_nodes: u64,
+    /// Patterns in the root's pool when branch-and-price priced over one (see
+    /// `wta::pool`), and the cuts its root added (see `wta::cuts`).
+    #[serde(default)]
+    pub pool_patterns: u64,
+    #[serde(default)]
+    pub cuts: u64,
     pub work: u64,
     pub budget_exhausted: bool,
     /// Wall-clock milliseconds at the end of each phase (reporting only: not part of the
@@ -182,7 +191,7 @@ impl Meter {
         Allowance::new(work, deadline)
     }
 
-    fn remaining_work(&self) -> u64 {
+    pub(super) fn remaining_work(&self) -> u64 {
         self.budget
             .work
             .map_or(u64::MAX, |w| w.saturating_sub(self.work))
@@ -467,18 +476,53 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
             let mut cap = ROOT_ENUM_WORK.max(ROOT_ENUM_PER_SIZE * (pb.n_w + pb.n_t) as u64);
             let mut tree_cap = 2 * cap;
             let mut tree: Option<Tree> = None;
+            let mut pool_tried = f64::INFINITY;
+            // the enumeration's first round waits for the tree's: once the gap is small
+            // enough for the pattern pool, the tree over the pool with cuts at its root proves
+            // most instances in a few dozen nodes (80x80 and generated 80x80, 30 instances at
+            // 10 s: 26 -> 28 proven within 0.2 s, the sum of the walls 3.3 -> 2.9 s)
+            let mut enumerate = false;
             loop {
                 let before = (st.lb, st.ub);
-                let mut sub = meter.capped(cap);
-                proven = exact(pb, opts, &mut sub, &mut st, &lam, &mut pricer, &mut stats);
-                meter.work = sub.work;
-                if proven || meter.out() {
-                    break;
+                if enumerate {
+                    let mut sub = meter.capped(cap);
+                    proven = exact(pb, opts, &mut sub, &mut st, &lam, &mut pricer, &mut stats);
+                    meter.work = sub.work;
+                    if proven || meter.out() {
+                        break;
+                    }
                 }
+                enumerate = true;
                 let enum_progress = st.lb > before.0 || st.ub < before.1;
                 let enum_rate = (st.lb - before.0) / cap as f64;
+                // the pool of patterns within the gap, once the gap is small enough for it
+                // (tried again whenever the gap has halved since the last attempt); with it, a
+                // fresh tree over the pool, its root cut (the old tree's open bounds are in
+                // st.lb already)
+                let gap = st.ub - st.lb;
+                if tree.as_ref().is_none_or(|t| !t.has_pool()) && gap < pool_tried / 2.0 {
+                    pool_tried = gap;
+                    if let Some(mut pool) =
+                        Pool::enumerate(pb, &lam, st.ub, opts, &mut meter, &mut pricer)
+                    {
+                        stats.pool_patterns = pool.len() as u64;
+                        let (cuts, base, lam_t) =
+                            cut_root(pb, &mut pool, &lam, st.ub, opts, &mut meter);
+                        stats.cuts = cuts.len() as u64;
+                        tree = Some(Tree::new(
+                            pb,
+                            &mut meter,
+                            &st,
+                            &lam_t,
+                            &columns,
+                            &mut pricer,
+                            Some(pool),
+                            base,
+                        ));
+                    }
+                }
                 let t = tree.get_or_insert_with(|| {
-                    Tree::new(pb, &mut meter, &st, &lam, &columns, &mut pricer)
+                    Tree::new(pb, &mut meter, &st, &lam, &columns, &mut pricer, None, None)
                 });
                 let tree_before = t.bound();
                 let mut sub = meter.capped(tree_cap);
@@ -956,6 +1000,24 @@ fn exact_round(
         pats.push(ps);
         units.push(pricer.units.clone());
     }
+    search_patterns(pb, opts, meter, st, pats, units, lb0, thr, stats)
+}
+
+/// The depth-first search of a round over per-target patterns (`pats[j]` sorted by reduced
+/// cost, their units in `units[j]`) for a plan below `thr`: `None` when the budget ran out,
+/// else whether one was found (it is then offered to `st`).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn search_patterns(
+    pb: &Problem,
+    opts: &SolveOptions,
+    meter: &mut Meter,
+    st: &mut State,
+    pats: Vec<Vec<Pattern>>,
+    units: Vec<Vec<(u32, u32)>>,
+    lb0: f64,
+    thr: f64,
+    stats: &mut SolveStats,
+) -> Option<bool> {
     let deadline = opts.budget.time.map(|t| (meter.start, t));
     let mut s = Search {
         pats,

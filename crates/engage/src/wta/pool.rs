@@ -1,0 +1,437 @@
+//! The root's pattern pool: every per-target pattern whose reduced cost at the root
+//! multipliers fits in the gap, enumerated once, and the restricted pricing that
+//! branch-and-price does over it.
+//!
+//! For any plan `x` and any `λ >= 0`, `f(x) >= L(λ) + Σ_j rc_j(x_j)`, so a plan better than
+//! the incumbent uses only patterns with `rc_j <= UB - L(λ)`. Where the pattern-LP bound is
+//! within a few tenths of a per cent of the optimum, those patterns are few (on 80x80 a few
+//! hundred to a few thousand over all targets), while the combinations of them that the
+//! enumeration's search would have to rule out are too many. The tree then restricts every
+//! node to the pool: a node's Lagrangian pricing is a minimum over its pool patterns instead of
+//! a search over every weapon. That is exact for every plan that could still improve the
+//! incumbent, its bound is at least the full pricing's (fewer patterns to choose from), and it
+//! costs a few microseconds instead of a few hundred.
+
+use super::instance::Problem;
+use super::lagrange::{DualEval, Pattern, Pricer};
+use super::solver::{Meter, SolveOptions};
+
+/// Per target, patterns sorted by reduced cost and their units (what
+/// [`super::solver::search_patterns`] takes).
+pub(super) type PatternLists = (Vec<Vec<Pattern>>, Vec<Vec<(u32, u32)>>);
+
+/// A pattern of the pool: its units in the owner's arena, its surviving value (the value of
+/// the target times the survival of its units) and its reduced cost at the enumeration's
+/// multipliers.
+#[derive(Clone, Copy)]
+struct Entry {
+    start: u32,
+    len: u32,
+    cost: f64,
+    rc: f64,
+}
+
+/// Unit entries a pool may hold per target: beyond that, a pricing over the pool costs about
+/// what the search over the weapons does (a few microseconds a target at 80x80).
+pub(super) const POOL_UNITS_PER_TARGET: usize = 4_000;
+
+/// Entries (patterns plus units) a restricted pricing visits per work unit: the pricing's work
+/// units are search nodes, each of which costs about as much as this many multiply-adds.
+const ENTRIES_PER_UNIT: u64 = 32;
+
+/// The root's patterns within the gap (see the module documentation).
+pub(super) struct Pool {
+    pats: Vec<Vec<Entry>>,
+    units: Vec<(u32, u32)>,
+    /// `L(λ)` at the enumeration's multipliers: every plan is worth at least this plus its
+    /// patterns' reduced costs.
+    pub(super) base: f64,
+}
+
+impl Pool {
+    /// Enumerates the pool of `pb` at the multipliers `lam` for plans below `ub`; `None` when
+    /// it would hold more than [`POOL_UNITS_PER_TARGET`] units a target or the meter ran out.
+    pub(super) fn enumerate(
+        pb: &Problem,
+        lam: &[f64],
+        ub: f64,
+        opts: &SolveOptions,
+        meter: &mut Meter,
+        pricer: &mut Pricer,
+    ) -> Option<Self> {
+        let ev = meter.evaluate(pb, lam, pricer);
+        let gap = ub * (1.0 - opts.rel_gap) - ev.bound;
+        if gap < 0.0 {
+            return None;
+        }
+        let max_units = (POOL_UNITS_PER_TARGET * pb.n_t).min(opts.max_pattern_units);
+        let mut pool = Self {
+            pats: Vec::with_capacity(pb.n_t),
+            units: Vec::new(),
+            base: ev.bound,
+        };
+        for j in 0..pb.n_t {
+            let n0 = pricer.nodes;
+            let room = max_units.saturating_sub(pool.units.len());
+            let ok = pricer.enumerate(pb, j, lam, ev.h[j], gap, (room, meter.remaining_work()));
+            meter.work += pricer.nodes - n0;
+            if !ok || meter.out() {
+                return None;
+            }
+            let mut entries = Vec::with_capacity(pricer.patterns.len());
+            for p in &pricer.patterns {
+                let start = pool.units.len() as u32;
+                let us = &pricer.units[p.start as usize..(p.start + p.len) as usize];
+                pool.units.extend_from_slice(us);
+                entries.push(Entry {
+                    start,
+                    len: p.len,
+                    cost: p.val,
+                    rc: p.rc,
+                });
+            }
+            pool.pats.push(entries);
+        }
+        Some(pool)
+    }
+
+    /// Appends to every pattern its coefficients in `cuts` as units of virtual weapons
+    /// `first..` (see [`super::cuts`]). Only the patterns holding one of a cut's weapons can
+    /// have a coefficient, so each cut visits those alone.
+    pub(super) fn add_cut_units(&mut self, cuts: &[super::cuts::RankOneCut], first: u32) {
+        let entries: Vec<(usize, usize)> = self
+            .pats
+            .iter()
+            .enumerate()
+            .flat_map(|(j, es)| (0..es.len()).map(move |k| (j, k)))
+            .collect();
+        // per weapon of a cut, the entries holding it
+        let mut holding: std::collections::BTreeMap<u32, Vec<usize>> = cuts
+            .iter()
+            .flat_map(|c| c.weights.iter().map(|w| (w.0, Vec::new())))
+            .collect();
+        for (g, &(j, k)) in entries.iter().enumerate() {
+            for u in self.units_of(&self.pats[j][k]) {
+                if let Some(list) = holding.get_mut(&u.0) {
+                    list.push(g);
+                }
+            }
+        }
+        let mut extra: Vec<Vec<(u32, u32)>> = vec![Vec::new(); entries.len()];
+        let mut seen = vec![usize::MAX; entries.len()];
+        for (s, cut) in cuts.iter().enumerate() {
+            for &(w, _) in &cut.weights {
+                for &g in &holding[&w] {
+                    if seen[g] == s {
+                        continue;
+                    }
+                    seen[g] = s;
+                    let (j, k) = entries[g];
+                    let beta = cut.coefficient(self.units_of(&self.pats[j][k]));
+                    if beta > 0 {
+                        extra[g].push((first + s as u32, beta));
+                    }
+                }
+            }
+        }
+        let mut units =
+            Vec::with_capacity(self.units.len() + extra.iter().map(Vec::len).sum::<usize>());
+        for (g, &(j, k)) in entries.iter().enumerate() {
+            let e = self.pats[j][k];
+            let start = units.len();
+            units.extend_from_slice(&self.units[e.start as usize..(e.start + e.len) as usize]);
+            units.extend_from_slice(&extra[g]);
+            let e = &mut self.pats[j][k];
+            e.start = start as u32;
+            e.len = (units.len() - start) as u32;
+        }
+        self.units = units;
+    }
+
+    /// Reduced-cost filtering at better multipliers: at `lam` (weapons and cuts of `ext`, the
+    /// root problem with the cuts' virtual weapons), every plan is worth at least `L(λ)` plus
+    /// its patterns' reduced costs there (the cuts hold for every plan), so the patterns whose
+    /// reduced cost exceeds `thr - L(λ)` go and the pool's base and reduced costs become those
+    /// at `lam`; kept only where that bound is above the current base. Returns the work spent.
+    pub(super) fn tighten(&mut self, ext: &Problem, lam: &[f64], thr: f64) -> u64 {
+        let mut visited = 0u64;
+        let mut h = vec![f64::INFINITY; self.pats.len()];
+        for (j, entries) in self.pats.iter().enumerate() {
+            for e in entries {
+                visited += u64::from(e.len) + 1;
+                h[j] = h[j].min(self.priced(e, lam));
+            }
+        }
+        let bound = h.iter().sum::<f64>()
+            - lam
+                .iter()
+                .zip(&ext.counts)
+                .map(|(l, &c)| l * f64::from(c))
+                .sum::<f64>();
+        if bound.is_nan() || bound <= self.base {
+            return visited / ENTRIES_PER_UNIT;
+        }
+        let max_rc = thr - bound;
+        let mut units = Vec::new();
+        for (j, entries) in self.pats.iter_mut().enumerate() {
+            let mut kept = Vec::with_capacity(entries.len());
+            for e in entries.iter() {
+                let us = &self.units[e.start as usize..(e.start + e.len) as usize];
+                let rc = e.cost
+                    + us.iter()
+                        .map(|&(w, n)| lam[w as usize] * f64::from(n))
+                        .sum::<f64>()
+                    - h[j];
+                if rc <= max_rc {
+                    let start = units.len() as u32;
+                    units.extend_from_slice(us);
+                    kept.push(Entry {
+                        start,
+                        len: e.len,
+                        cost: e.cost,
+                        rc: rc.max(0.0),
+                    });
+                }
+            }
+            *entries = kept;
+        }
+        self.units = units;
+        self.base = bound;
+        visited / ENTRIES_PER_UNIT
+    }
+
+    fn priced(&self, e: &Entry, lam: &[f64]) -> f64 {
+        e.cost
+            + self
+                .units_of(e)
+                .iter()
+                .map(|&(w, n)| lam[w as usize] * f64::from(n))
+                .sum::<f64>()
+    }
+
+    /// Patterns in the pool.
+    pub(super) fn len(&self) -> usize {
+        self.pats.iter().map(Vec::len).sum()
+    }
+
+    /// Whether target `j`'s pattern `units` is in the pool.
+    pub(super) fn contains(&self, j: usize, units: &[(u32, u32)]) -> bool {
+        self.pats[j].iter().any(|e| self.units_of(e) == units)
+    }
+
+    fn units_of(&self, e: &Entry) -> &[(u32, u32)] {
+        &self.units[e.start as usize..(e.start + e.len) as usize]
+    }
+
+    /// The pool of a branch-and-price node whose problem is `node`: the patterns with reduced
+    /// cost at most `max_rc` that hold every unit `forced` onto their target and no pair
+    /// `forbidden`, with the forced units taken out (the node's terms: its value is the
+    /// root's times the survival of the forced units, so a pattern's surviving value is the
+    /// same number), and that fit the node's inventories.
+    pub(super) fn restrict(
+        &self,
+        node: &Problem,
+        forced: &[(u32, u32)],
+        forbidden: &[(u32, u32)],
+        max_rc: f64,
+    ) -> NodePool {
+        let mut out = NodePool {
+            pats: Vec::with_capacity(self.pats.len()),
+            units: Vec::with_capacity(self.units.len()),
+            work: 0,
+        };
+        // per target, its forced units as (weapon, units) and its forbidden weapons
+        let mut forced_j: Vec<(u32, u32)> = Vec::new();
+        let mut forbidden_j: Vec<u32> = Vec::new();
+        for (j, entries) in self.pats.iter().enumerate() {
+            let j32 = j as u32;
+            forced_j.clear();
+            for &(w, _) in forced.iter().filter(|f| f.1 == j32) {
+                match forced_j.iter_mut().find(|f| f.0 == w) {
+                    Some(f) => f.1 += 1,
+                    None => forced_j.push((w, 1)),
+                }
+            }
+            forbidden_j.clear();
+            forbidden_j.extend(forbidden.iter().filter(|f| f.1 == j32).map(|f| f.0));
+            let mut kept = Vec::new();
+            for e in entries {
+                if e.rc > max_rc {
+                    continue;
+                }
+                let us = self.units_of(e);
+                out.work += u64::from(e.len) + 1;
+                let holds = |&(w, k): &(u32, u32)| us.iter().any(|u| u.0 == w && u.1 >= k);
+                if !forced_j.iter().all(holds) {
+                    continue;
+                }
+                let start = out.units.len();
+                let mut fits = true;
+                for &(w, n) in us {
+                    let held = forced_j.iter().find(|f| f.0 == w).map_or(0, |f| f.1);
+                    let m = n - held;
+                    if forbidden_j.contains(&w) || m > node.counts[w as usize] {
+                        fits = false;
+                        break;
+                    }
+                    if m > 0 {
+                        out.units.push((w, m));
+                    }
+                }
+                if !fits {
+                    out.units.truncate(start);
+                    continue;
+                }
+                kept.push(Entry {
+                    start: start as u32,
+                    len: (out.units.len() - start) as u32,
+                    cost: e.cost,
+                    rc: e.rc,
+                });
+            }
+            out.pats.push(kept);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+impl Pool {
+    /// Target `j`'s patterns, their real units (below `n_real`) sorted.
+    pub(super) fn real_patterns(&self, j: usize, n_real: usize) -> Vec<Vec<(u32, u32)>> {
+        self.pats[j]
+            .iter()
+            .map(|e| real_sorted(self.units_of(e), n_real))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+impl NodePool {
+    /// Target `j`'s patterns, their real units (below `n_real`) sorted.
+    pub(super) fn real_patterns(&self, j: usize, n_real: usize) -> Vec<Vec<(u32, u32)>> {
+        self.pats[j]
+            .iter()
+            .map(|e| real_sorted(self.units_of(e), n_real))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+fn real_sorted(units: &[(u32, u32)], n_real: usize) -> Vec<(u32, u32)> {
+    let mut v: Vec<(u32, u32)> = units
+        .iter()
+        .copied()
+        .filter(|u| (u.0 as usize) < n_real)
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+/// A node's share of the pool, in the node's terms (see [`Pool::restrict`]).
+pub(super) struct NodePool {
+    pats: Vec<Vec<Entry>>,
+    units: Vec<(u32, u32)>,
+    /// Entries visited building it.
+    work: u64,
+}
+
+impl NodePool {
+    /// Work units spent building it.
+    pub(super) fn build_work(&self) -> u64 {
+        self.work / ENTRIES_PER_UNIT
+    }
+
+    fn units_of(&self, e: &Entry) -> &[(u32, u32)] {
+        &self.units[e.start as usize..(e.start + e.len) as usize]
+    }
+
+    fn priced(&self, e: &Entry, lam: &[f64]) -> f64 {
+        e.cost
+            + self
+                .units_of(e)
+                .iter()
+                .map(|&(w, n)| lam[w as usize] * f64::from(n))
+                .sum::<f64>()
+    }
+
+    /// `L(λ)` of the node restricted to its pool, metered; `None` when a target has no pattern
+    /// left (no plan of the node can improve the incumbent).
+    pub(super) fn evaluate(
+        &self,
+        pb: &Problem,
+        lam: &[f64],
+        meter: &mut Meter,
+    ) -> Option<DualEval> {
+        let mut h = vec![0.0; pb.n_t];
+        let mut load = vec![0u32; pb.n_w];
+        let mut patterns = vec![Vec::new(); pb.n_t];
+        let mut bound = -lam
+            .iter()
+            .zip(&pb.counts)
+            .map(|(l, &c)| l * f64::from(c))
+            .sum::<f64>();
+        let mut visited = pb.n_t as u64;
+        for (j, entries) in self.pats.iter().enumerate() {
+            let mut best: Option<(f64, &Entry)> = None;
+            for e in entries {
+                let v = self.priced(e, lam);
+                if best.is_none_or(|b| v < b.0) {
+                    best = Some((v, e));
+                }
+            }
+            visited += entries.iter().map(|e| u64::from(e.len) + 1).sum::<u64>();
+            let (v, e) = best?;
+            h[j] = v;
+            bound += v;
+            for &(w, n) in self.units_of(e) {
+                load[w as usize] += n;
+            }
+            patterns[j] = self.units_of(e).to_vec();
+        }
+        meter.work += visited / ENTRIES_PER_UNIT;
+        Some(DualEval {
+            bound,
+            h,
+            load,
+            patterns,
+        })
+    }
+
+    /// The node's patterns whose reduced cost at `lam` (where the node's pricing gave `h`) is
+    /// at most `gap`, per target sorted by reduced cost, with their units: the input of the
+    /// enumeration's search ([`super::solver::search_patterns`]).
+    pub(super) fn within(
+        &self,
+        lam: &[f64],
+        h: &[f64],
+        gap: f64,
+        meter: &mut Meter,
+    ) -> PatternLists {
+        let mut pats = Vec::with_capacity(self.pats.len());
+        let mut units = Vec::with_capacity(self.pats.len());
+        let mut visited = 0;
+        for (j, entries) in self.pats.iter().enumerate() {
+            let mut ps = Vec::new();
+            let mut us = Vec::new();
+            for e in entries {
+                visited += u64::from(e.len) + 1;
+                let rc = self.priced(e, lam) - h[j];
+                if rc <= gap {
+                    ps.push(Pattern {
+                        rc: rc.max(0.0),
+                        val: e.cost,
+                        start: us.len() as u32,
+                        len: e.len,
+                    });
+                    us.extend_from_slice(self.units_of(e));
+                }
+            }
+            ps.sort_by(|a, b| a.rc.total_cmp(&b.rc).then(a.start.cmp(&b.start)));
+            pats.push(ps);
+            units.push(us);
+        }
+        meter.work += visited / ENTRIES_PER_UNIT;
+        (pats, units)
+    }
+}
