@@ -455,7 +455,7 @@ impl Pricer {
             self.limit_hit = true;
             return;
         }
-        if self.nodes.is_multiple_of(1 << 12)
+        if self.nodes.is_multiple_of(1 << 8)
             && self
                 .deadline
                 .is_some_and(|d| std::time::Instant::now() >= d)

@@ -59,9 +59,12 @@ impl Pool {
         meter: &mut Meter,
         pricer: &mut Pricer,
     ) -> Option<Self> {
+        // the enumeration reads the clock itself (every few thousand nodes): a pool too large
+        // for a short time limit must not overrun it
+        pricer.deadline = meter.deadline();
         let ev = meter.evaluate(pb, lam, pricer);
         let gap = ub * (1.0 - opts.rel_gap) - ev.bound;
-        if gap < 0.0 {
+        if gap < 0.0 || meter.out() {
             return None;
         }
         let max_units = (POOL_UNITS_PER_TARGET * pb.n_t).min(opts.max_pattern_units);

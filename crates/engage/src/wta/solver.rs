@@ -164,6 +164,11 @@ impl Meter {
         }
     }
 
+    /// The wall-clock deadline, when the budget has one.
+    pub(super) fn deadline(&self) -> Option<Instant> {
+        self.budget.time.map(|t| self.start + t)
+    }
+
     pub(super) fn out(&self) -> bool {
         self.budget.work.is_some_and(|w| self.work >= w)
             || self.budget.time.is_some_and(|t| self.start.elapsed() >= t)
@@ -500,6 +505,9 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
                 // fresh tree over the pool, its root cut (the old tree's open bounds are in
                 // st.lb already)
                 let gap = st.ub - st.lb;
+                if meter.out() {
+                    break;
+                }
                 if tree.as_ref().is_none_or(|t| !t.has_pool()) && gap < pool_tried / 2.0 {
                     pool_tried = gap;
                     if let Some(mut pool) =
@@ -520,6 +528,9 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
                             base,
                         ));
                     }
+                }
+                if meter.out() {
+                    break;
                 }
                 let t = tree.get_or_insert_with(|| {
                     Tree::new(pb, &mut meter, &st, &lam, &columns, &mut pricer, None, None)
