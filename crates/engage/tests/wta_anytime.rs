@@ -96,10 +96,11 @@ fn bundle_phase_is_deterministic_and_its_bound_valid() {
 }
 
 /// Where the pattern-LP bound is 0.4 % below the optimum (envelope 80x80 s1) the solve goes
-/// on to branch-and-price over the root's pattern pool, with cuts at its root: under a work
-/// budget that stops inside the tree two runs are bit-identical and the bound is valid and
-/// above the pattern-LP bound (the cuts); with enough work the tree proves the optimum, which
-/// is 1.8 % below the peer's best-known plan (HiGHS, time-limited) and above its bound.
+/// on to branch-and-price: under a work budget that stops inside the tree (before the gap
+/// allows the pattern pool) two runs are bit-identical and the bound is valid and above the
+/// pattern-LP bound; with enough work the tree over the pool, cut at its root, proves the
+/// optimum (bit-identically twice), which is 1.8 % below the peer's best-known plan (HiGHS,
+/// time-limited) and above its bound.
 #[test]
 fn branch_and_price_is_deterministic_and_proves_envelope_80x80_s1() {
     let Some(inst) = peer("wta_envelope_80x80_s1") else {
@@ -107,15 +108,21 @@ fn branch_and_price_is_deterministic_and_proves_envelope_80x80_s1() {
     };
     let pb = Problem::new(&inst).unwrap();
     let (peer_plan, peer_bound) = (70.997569, 69.435303);
-    let a = solve(&pb, &with_work(3_500_000));
-    let b = solve(&pb, &with_work(3_500_000));
+    let a = solve(&pb, &with_work(3_000_000));
+    let b = solve(&pb, &with_work(3_000_000));
     assert!(same(&a, &b), "{a:?} vs {b:?}");
-    assert!(a.stats.bp_nodes > 0 && a.stats.cuts > 0, "{:?}", a.stats);
+    assert!(a.stats.bp_nodes > 0, "{:?}", a.stats);
     assert!(!a.proven_optimal && a.lower_bound <= a.value);
     assert!(a.lower_bound > a.stats.lp_value + 1e-3, "{:?}", a.stats);
     let full = solve(&pb, &with_work(400_000_000));
+    let again = solve(&pb, &with_work(400_000_000));
+    assert!(same(&full, &again));
     assert!(full.proven_optimal, "{:?}", full.stats);
-    assert!(full.stats.pool_patterns > 0 && full.stats.cuts > 0);
+    assert!(
+        full.stats.pool_patterns > 0 && full.stats.cuts > 0,
+        "{:?}",
+        full.stats
+    );
     assert!(a.lower_bound <= full.value * (1.0 + 1e-9));
     assert!(full.value < peer_plan * (1.0 - 0.015), "{}", full.value);
     assert!(full.value > peer_bound && full.lower_bound >= a.lower_bound);

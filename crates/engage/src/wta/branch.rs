@@ -398,8 +398,7 @@ impl Tree {
 /// Rounds of cuts at the root of a tree priced over `pool` (see [`super::cuts`]): the root's
 /// restricted Lagrangian is optimised by the bundle from `lam`, the cuts its weights violate
 /// most are added (to the pool as virtual units), and again, for at most [`CUT_ROUNDS`]
-/// rounds. Returns the cuts, the extended root problem (`None` without cuts) and the
-/// multipliers to start the tree from (the last round's best, the latest cuts' at zero).
+/// rounds or until the meter runs out.
 pub(super) fn cut_root(
     root: &Problem,
     pool: &mut Pool,
@@ -407,10 +406,11 @@ pub(super) fn cut_root(
     ub: f64,
     opts: &SolveOptions,
     meter: &mut Meter,
-) -> (Vec<RankOneCut>, Option<Problem>, Vec<f64>) {
+) -> RootCuts {
     let thr = ub * (1.0 - opts.rel_gap);
     let mut cuts: Vec<RankOneCut> = Vec::new();
     let mut lam = lam.to_vec();
+    let mut bound = f64::NEG_INFINITY;
     for _ in 0..CUT_ROUNDS {
         if meter.out() {
             break;
@@ -444,6 +444,10 @@ pub(super) fn cut_root(
             bundle.report(&ext, &trial, &ev);
         }
         lam = best.1;
+        bound = bound.max(best.0);
+        if meter.out() {
+            break;
+        }
         meter.work += pool.tighten(&ext, &lam, thr);
         let (new, work) = separate(root, &bundle.weights(), &cuts, CUTS_PER_ROUND);
         meter.work += work / 8;
@@ -455,7 +459,22 @@ pub(super) fn cut_root(
         cuts.extend(new);
     }
     let base = (!cuts.is_empty()).then(|| extend(root, &cuts));
-    (cuts, base, lam)
+    RootCuts {
+        cuts,
+        base,
+        lam,
+        bound,
+    }
+}
+
+/// What [`cut_root`] leaves: the cuts, the root problem with their virtual weapons (`None`
+/// without cuts), the multipliers to start the tree from (the last round's best, the latest
+/// cuts' at zero) and the best bound of the rounds (valid for every plan).
+pub(super) struct RootCuts {
+    pub(super) cuts: Vec<RankOneCut>,
+    pub(super) base: Option<Problem>,
+    pub(super) lam: Vec<f64>,
+    pub(super) bound: f64,
 }
 
 /// Rounds of cut separation at the root, bundle evaluations per round, its flatness stop
@@ -706,7 +725,12 @@ mod tests {
                 (0..pb.n_t).all(|j| pool.real_patterns(j, pb.n_w).contains(&opt_pat[j]))
             };
             assert!(holds_optimum(&pool), "{name}: pool without the optimum");
-            let (cuts, base, lam_t) = cut_root(&pb, &mut pool, &lam, ub, &opts, &mut meter);
+            let RootCuts {
+                cuts,
+                base,
+                lam: lam_t,
+                ..
+            } = cut_root(&pb, &mut pool, &lam, ub, &opts, &mut meter);
             assert!(
                 holds_optimum(&pool),
                 "{name}: the cut rounds dropped the optimum"

@@ -164,6 +164,24 @@ impl Meter {
         }
     }
 
+    /// A meter for a sub-task that may spend at most `frac` of what is left of the budget
+    /// (work and time).
+    pub(super) fn share(&self, frac: f64) -> Self {
+        let work = self
+            .budget
+            .work
+            .map(|w| self.work + (w.saturating_sub(self.work) as f64 * frac) as u64);
+        let time = self.budget.time.map(|t| {
+            let spent = self.start.elapsed();
+            spent + t.saturating_sub(spent).mul_f64(frac)
+        });
+        Self {
+            start: self.start,
+            budget: Budget { work, time },
+            work: self.work,
+        }
+    }
+
     /// The wall-clock deadline, when the budget has one.
     pub(super) fn deadline(&self) -> Option<Instant> {
         self.budget.time.map(|t| self.start + t)
@@ -482,41 +500,33 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
             let mut tree_cap = 2 * cap;
             let mut tree: Option<Tree> = None;
             let mut pool_tried = f64::INFINITY;
-            // the enumeration's first round waits for the tree's: once the gap is small
-            // enough for the pattern pool, the tree over the pool with cuts at its root proves
-            // most instances in a few dozen nodes (80x80 and generated 80x80, 30 instances at
-            // 10 s: 26 -> 28 proven within 0.2 s, the sum of the walls 3.3 -> 2.9 s)
-            let mut enumerate = false;
+            let mut first = true;
             loop {
-                let before = (st.lb, st.ub);
-                if enumerate {
-                    let mut sub = meter.capped(cap);
-                    proven = exact(pb, opts, &mut sub, &mut st, &lam, &mut pricer, &mut stats);
-                    meter.work = sub.work;
-                    if proven || meter.out() {
-                        break;
-                    }
-                }
-                enumerate = true;
-                let enum_progress = st.lb > before.0 || st.ub < before.1;
-                let enum_rate = (st.lb - before.0) / cap as f64;
-                // the pool of patterns within the gap, once the gap is small enough for it
-                // (tried again whenever the gap has halved since the last attempt); with it, a
-                // fresh tree over the pool, its root cut (the old tree's open bounds are in
-                // st.lb already)
-                let gap = st.ub - st.lb;
                 if meter.out() {
                     break;
                 }
+                // the pool of patterns within the gap, once the gap is small enough for it
+                // (tried again whenever the gap has halved since the last attempt, with at
+                // most a quarter of what is left of the budget: at 200x200 under 200 ms a
+                // failed attempt took the rest of the budget, where the enumeration's rounds
+                // improve the plan); with it, a fresh tree over the pool, its root cut (the
+                // old tree's open bounds are in st.lb already)
+                let gap = st.ub - st.lb;
                 if tree.as_ref().is_none_or(|t| !t.has_pool()) && gap < pool_tried / 2.0 {
                     pool_tried = gap;
-                    if let Some(mut pool) =
-                        Pool::enumerate(pb, &lam, st.ub, opts, &mut meter, &mut pricer)
-                    {
+                    let mut sub = meter.share(POOL_SHARE);
+                    let pool = Pool::enumerate(pb, &lam, st.ub, opts, &mut sub, &mut pricer);
+                    meter.work = sub.work;
+                    if let Some(mut pool) = pool {
                         stats.pool_patterns = pool.len() as u64;
-                        let (cuts, base, lam_t) =
-                            cut_root(pb, &mut pool, &lam, st.ub, opts, &mut meter);
-                        stats.cuts = cuts.len() as u64;
+                        let root_cuts = cut_root(pb, &mut pool, &lam, st.ub, opts, &mut meter);
+                        stats.cuts = root_cuts.cuts.len() as u64;
+                        // the rounds' bound holds whether or not the tree gets to run
+                        st.lb = st.lb.max(root_cuts.bound.min(st.ub));
+                        if meter.out() {
+                            break;
+                        }
+                        let (base, lam_t) = (root_cuts.base, root_cuts.lam);
                         tree = Some(Tree::new(
                             pb,
                             &mut meter,
@@ -529,6 +539,22 @@ pub fn solve(pb: &Problem, opts: &SolveOptions) -> WtaResult {
                         ));
                     }
                 }
+                let before = (st.lb, st.ub);
+                // with the pool, the enumeration's first round waits for the tree's: the tree
+                // over the pool with cuts at its root proves most instances in a few dozen
+                // nodes (80x80 and generated 80x80, 30 instances at 10 s: 26 -> 28 proven
+                // within 0.2 s, the sum of the walls 3.3 -> 2.9 s)
+                if !(first && tree.as_ref().is_some_and(Tree::has_pool)) {
+                    let mut sub = meter.capped(cap);
+                    proven = exact(pb, opts, &mut sub, &mut st, &lam, &mut pricer, &mut stats);
+                    meter.work = sub.work;
+                    if proven || meter.out() {
+                        break;
+                    }
+                }
+                first = false;
+                let enum_progress = st.lb > before.0 || st.ub < before.1;
+                let enum_rate = (st.lb - before.0) / cap as f64;
                 if meter.out() {
                     break;
                 }
@@ -627,6 +653,10 @@ const POLISH_WORK: u64 = 50_000_000;
 /// Relative gap below which the exact phase is expected to finish, so the heuristic runs of a
 /// short budget leave it a quarter of the time.
 const HEURISTIC_GAP: f64 = 5e-3;
+
+/// Share of the remaining budget a pool enumeration may take (see the alternation in
+/// [`solve`]).
+const POOL_SHARE: f64 = 0.25;
 
 /// Subgradient steps whose relaxed patterns seed the cutting-plane LP.
 const LP_POOL: usize = 5;
@@ -1086,7 +1116,7 @@ impl Search {
         self.nodes += 1;
         self.work += 1;
         if self.work >= self.node_limit
-            || (self.nodes.is_multiple_of(1024)
+            || (self.nodes.is_multiple_of(64)
                 && self.deadline.is_some_and(|(s, t)| s.elapsed() >= t))
         {
             self.aborted = true;
