@@ -519,17 +519,32 @@ pub struct DualEval {
     pub patterns: Vec<Vec<(u32, u32)>>,
 }
 
+impl DualEval {
+    /// The evaluation before any target is priced: the bound is the inventory term
+    /// `-Σ_i λ_i c_i`, every target's value and pattern empty.
+    pub fn inventories_only(pb: &Problem, lam: &[f64]) -> Self {
+        Self {
+            bound: -lam
+                .iter()
+                .zip(&pb.counts)
+                .map(|(l, &c)| l * f64::from(c))
+                .sum::<f64>(),
+            h: vec![0.0; pb.n_t],
+            load: vec![0; pb.n_w],
+            patterns: vec![Vec::new(); pb.n_t],
+        }
+    }
+}
+
 /// Evaluates the Lagrangian bound and the relaxed solution at `λ` (each target's pricing capped
 /// at `node_cap` nodes, see [`Pricer::price`]).
 pub fn evaluate(pb: &Problem, lam: &[f64], pricer: &mut Pricer, node_cap: u64) -> DualEval {
-    let mut h = vec![0.0; pb.n_t];
-    let mut load = vec![0u32; pb.n_w];
-    let mut patterns = vec![Vec::new(); pb.n_t];
-    let mut bound = -lam
-        .iter()
-        .zip(&pb.counts)
-        .map(|(l, &c)| l * f64::from(c))
-        .sum::<f64>();
+    let DualEval {
+        mut bound,
+        mut h,
+        mut load,
+        mut patterns,
+    } = DualEval::inventories_only(pb, lam);
     for j in 0..pb.n_t {
         h[j] = pricer.price(pb, j, lam, node_cap);
         bound += h[j];

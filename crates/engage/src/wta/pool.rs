@@ -31,6 +31,15 @@ struct Entry {
     rc: f64,
 }
 
+/// A pattern's cost plus its units' prices at `lam` (`units`: the arena it lives in).
+fn priced(e: &Entry, units: &[(u32, u32)], lam: &[f64]) -> f64 {
+    e.cost
+        + units[e.start as usize..(e.start + e.len) as usize]
+            .iter()
+            .map(|&(w, n)| lam[w as usize] * f64::from(n))
+            .sum::<f64>()
+}
+
 /// Unit entries a pool may hold per target: beyond that, a pricing over the pool costs about
 /// what the search over the weapons does (a few microseconds a target at 80x80).
 pub(super) const POOL_UNITS_PER_TARGET: usize = 4_000;
@@ -165,12 +174,7 @@ impl Pool {
                 h[j] = h[j].min(self.priced(e, lam));
             }
         }
-        let bound = h.iter().sum::<f64>()
-            - lam
-                .iter()
-                .zip(&ext.counts)
-                .map(|(l, &c)| l * f64::from(c))
-                .sum::<f64>();
+        let bound = h.iter().sum::<f64>() + DualEval::inventories_only(ext, lam).bound;
         if bound.is_nan() || bound <= self.base {
             return visited / ENTRIES_PER_UNIT;
         }
@@ -180,11 +184,7 @@ impl Pool {
             let mut kept = Vec::with_capacity(entries.len());
             for e in entries.iter() {
                 let us = &self.units[e.start as usize..(e.start + e.len) as usize];
-                let rc = e.cost
-                    + us.iter()
-                        .map(|&(w, n)| lam[w as usize] * f64::from(n))
-                        .sum::<f64>()
-                    - h[j];
+                let rc = priced(e, &self.units, lam) - h[j];
                 if rc <= max_rc {
                     let start = units.len() as u32;
                     units.extend_from_slice(us);
@@ -204,12 +204,7 @@ impl Pool {
     }
 
     fn priced(&self, e: &Entry, lam: &[f64]) -> f64 {
-        e.cost
-            + self
-                .units_of(e)
-                .iter()
-                .map(|&(w, n)| lam[w as usize] * f64::from(n))
-                .sum::<f64>()
+        priced(e, &self.units, lam)
     }
 
     /// Patterns in the pool.
@@ -302,10 +297,7 @@ impl Pool {
 impl Pool {
     /// Target `j`'s patterns, their real units (below `n_real`) sorted.
     pub(super) fn real_patterns(&self, j: usize, n_real: usize) -> Vec<Vec<(u32, u32)>> {
-        self.pats[j]
-            .iter()
-            .map(|e| real_sorted(self.units_of(e), n_real))
-            .collect()
+        real_patterns(&self.pats[j], &self.units, n_real)
     }
 }
 
@@ -313,11 +305,16 @@ impl Pool {
 impl NodePool {
     /// Target `j`'s patterns, their real units (below `n_real`) sorted.
     pub(super) fn real_patterns(&self, j: usize, n_real: usize) -> Vec<Vec<(u32, u32)>> {
-        self.pats[j]
-            .iter()
-            .map(|e| real_sorted(self.units_of(e), n_real))
-            .collect()
+        real_patterns(&self.pats[j], &self.units, n_real)
     }
+}
+
+#[cfg(test)]
+fn real_patterns(entries: &[Entry], units: &[(u32, u32)], n_real: usize) -> Vec<Vec<(u32, u32)>> {
+    entries
+        .iter()
+        .map(|e| real_sorted(&units[e.start as usize..(e.start + e.len) as usize], n_real))
+        .collect()
 }
 
 #[cfg(test)]
@@ -350,12 +347,7 @@ impl NodePool {
     }
 
     fn priced(&self, e: &Entry, lam: &[f64]) -> f64 {
-        e.cost
-            + self
-                .units_of(e)
-                .iter()
-                .map(|&(w, n)| lam[w as usize] * f64::from(n))
-                .sum::<f64>()
+        priced(e, &self.units, lam)
     }
 
     /// `L(λ)` of the node restricted to its pool, metered; `None` when a target has no pattern
@@ -366,14 +358,7 @@ impl NodePool {
         lam: &[f64],
         meter: &mut Meter,
     ) -> Option<DualEval> {
-        let mut h = vec![0.0; pb.n_t];
-        let mut load = vec![0u32; pb.n_w];
-        let mut patterns = vec![Vec::new(); pb.n_t];
-        let mut bound = -lam
-            .iter()
-            .zip(&pb.counts)
-            .map(|(l, &c)| l * f64::from(c))
-            .sum::<f64>();
+        let mut ev = DualEval::inventories_only(pb, lam);
         let mut visited = pb.n_t as u64;
         for (j, entries) in self.pats.iter().enumerate() {
             let mut best: Option<(f64, &Entry)> = None;
@@ -385,20 +370,15 @@ impl NodePool {
             }
             visited += entries.iter().map(|e| u64::from(e.len) + 1).sum::<u64>();
             let (v, e) = best?;
-            h[j] = v;
-            bound += v;
+            ev.h[j] = v;
+            ev.bound += v;
             for &(w, n) in self.units_of(e) {
-                load[w as usize] += n;
+                ev.load[w as usize] += n;
             }
-            patterns[j] = self.units_of(e).to_vec();
+            ev.patterns[j] = self.units_of(e).to_vec();
         }
         meter.work += visited / ENTRIES_PER_UNIT;
-        Some(DualEval {
-            bound,
-            h,
-            load,
-            patterns,
-        })
+        Some(ev)
     }
 
     /// The node's patterns whose reduced cost at `lam` (where the node's pricing gave `h`) is
