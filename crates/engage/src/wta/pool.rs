@@ -68,7 +68,7 @@ impl Pool {
         meter: &mut Meter,
         pricer: &mut Pricer,
     ) -> Option<Self> {
-        // the enumeration reads the clock itself (every few thousand nodes): a pool too large
+        // the enumeration reads the clock itself (every 256 nodes): a pool too large
         // for a short time limit must not overrun it
         pricer.deadline = meter.deadline();
         let ev = meter.evaluate(pb, lam, pricer);
