@@ -422,27 +422,16 @@ pub(super) fn cut_root(
             break;
         };
         let mut bundle = Bundle::new(&ext, &lam, &ev, polyak_t(&ext, &lam, &ev, ub));
-        let mut best = (ev.bound, lam.clone());
-        let mut ops = bundle.ops;
-        for _ in 0..CUT_EVALS {
-            if best.0 >= thr || meter.out() {
-                break;
-            }
-            let trial = bundle.propose(&ext);
-            meter.work += (bundle.ops - ops) / 8;
-            ops = bundle.ops;
-            if bundle.predicted() - bundle.center_value() < CUT_FLAT * (ub - bundle.center_value())
-            {
-                break;
-            }
-            let Some(ev) = np.evaluate(&ext, &trial, meter) else {
-                break;
-            };
-            if ev.bound > best.0 {
-                best = (ev.bound, trial.clone());
-            }
-            bundle.report(&ext, &trial, &ev);
-        }
+        let limits = Ascent {
+            evals: CUT_EVALS,
+            flat: CUT_FLAT,
+            max_widen: 0,
+        };
+        let start = (ev.bound, lam.clone());
+        let pricing = &mut Pricing::Pool(&np);
+        let Some(best) = ascend(&ext, &mut bundle, pricing, start, &limits, ub, thr, meter) else {
+            break;
+        };
         lam = best.1;
         bound = bound.max(best.0);
         if meter.out() {
@@ -480,7 +469,7 @@ pub(super) struct RootCuts {
 /// Rounds of cut separation at the root, bundle evaluations per round, its flatness stop
 /// and cuts per round (see [`cut_root`]).
 const CUT_ROUNDS: usize = 4;
-const CUT_EVALS: usize = 100;
+const CUT_EVALS: u32 = 100;
 const CUT_FLAT: f64 = 1e-3;
 const CUTS_PER_ROUND: usize = 50;
 
@@ -530,45 +519,22 @@ fn reoptimise(
         }
         None => Bundle::new(pb, &lam, &ev, polyak_t(pb, &lam, &ev, st.ub)),
     };
-    let (mut best, mut best_lam) = (bound.max(ev.bound), lam);
-    let mut ops = bundle.ops;
-    let mut widened = 0;
-    let mut evals = 0;
-    // the proximal parameter before a widening that has not yet paid off
-    let mut narrow: Option<f64> = None;
-    while evals < NODE_EVALS {
-        if best >= thr(st.ub) || meter.out() {
-            break;
-        }
-        let trial = bundle.propose(pb);
-        meter.work += (bundle.ops - ops) / 8;
-        ops = bundle.ops;
-        if bundle.predicted() - bundle.center_value() < NODE_FLAT * (st.ub - bundle.center_value())
-        {
-            // a flat model far from the incumbent may only mean a short proximal step: look
-            // farther before stopping
-            if widened == MAX_WIDEN || st.ub - bundle.center_value() < WIDEN_GAP * st.ub {
-                break;
-            }
-            widened += 1;
-            narrow = narrow.or(Some(bundle.t()));
-            bundle.set_t(4.0 * bundle.t());
-            continue;
-        }
-        evals += 1;
-        let ev = pricing.evaluate(pb, &trial, meter)?;
-        if ev.bound > best {
-            best = ev.bound;
-            best_lam.clone_from(&trial);
-        }
-        let serious = bundle.report(pb, &trial, &ev);
-        // a widening that gave no serious step is undone (children inherit `t`)
-        if let Some(t) = narrow.take()
-            && !serious
-        {
-            bundle.set_t(t);
-        }
-    }
+    let limits = Ascent {
+        evals: NODE_EVALS,
+        flat: NODE_FLAT,
+        max_widen: MAX_WIDEN,
+    };
+    let start = (bound.max(ev.bound), lam);
+    let (best, best_lam) = ascend(
+        pb,
+        &mut bundle,
+        pricing,
+        start,
+        &limits,
+        st.ub,
+        thr(st.ub),
+        meter,
+    )?;
     if best >= thr(st.ub) {
         return None;
     }
@@ -590,6 +556,70 @@ fn reoptimise(
         lam: best_lam,
         bundle,
     })
+}
+
+/// Limits of one bundle ascent ([`ascend`]): evaluations at most, the model's flatness (a
+/// fraction of the gap to the incumbent) below which it stops, and how often a flat model far
+/// from the incumbent ([`WIDEN_GAP`]) gets a four times longer proximal step first.
+struct Ascent {
+    evals: u32,
+    flat: f64,
+    max_widen: u32,
+}
+
+/// The proximal bundle's ascent on `pb` from `best` (a bound and its multipliers, where the
+/// bundle is centred), until the bound reaches `thr`, the model flattens, the evaluations or
+/// the meter run out. Returns the best bound and its multipliers; `None` when the pricing
+/// finds no plan that could improve the incumbent `ub`.
+#[allow(clippy::too_many_arguments)]
+fn ascend(
+    pb: &Problem,
+    bundle: &mut Bundle,
+    pricing: &mut Pricing,
+    (mut best, mut best_lam): (f64, Vec<f64>),
+    limits: &Ascent,
+    ub: f64,
+    thr: f64,
+    meter: &mut Meter,
+) -> Option<(f64, Vec<f64>)> {
+    let mut ops = bundle.ops;
+    let mut widened = 0;
+    let mut evals = 0;
+    // the proximal parameter before a widening that has not yet paid off
+    let mut narrow: Option<f64> = None;
+    while evals < limits.evals {
+        if best >= thr || meter.out() {
+            break;
+        }
+        let trial = bundle.propose(pb);
+        meter.work += (bundle.ops - ops) / 8;
+        ops = bundle.ops;
+        if bundle.predicted() - bundle.center_value() < limits.flat * (ub - bundle.center_value()) {
+            // a flat model far from the incumbent may only mean a short proximal step: look
+            // farther before stopping
+            if widened == limits.max_widen || ub - bundle.center_value() < WIDEN_GAP * ub {
+                break;
+            }
+            widened += 1;
+            narrow = narrow.or(Some(bundle.t()));
+            bundle.set_t(4.0 * bundle.t());
+            continue;
+        }
+        evals += 1;
+        let ev = pricing.evaluate(pb, &trial, meter)?;
+        if ev.bound > best {
+            best = ev.bound;
+            best_lam.clone_from(&trial);
+        }
+        let serious = bundle.report(pb, &trial, &ev);
+        // a widening that gave no serious step is undone (children inherit `t`)
+        if let Some(t) = narrow.take()
+            && !serious
+        {
+            bundle.set_t(t);
+        }
+    }
+    Some((best, best_lam))
 }
 
 /// Strong branching on the node's model: for each of the [`STRONG_CANDIDATES`] best-scored
