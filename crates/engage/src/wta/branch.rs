@@ -184,7 +184,7 @@ pub(super) struct Tree {
 /// minimum over the node's pool patterns.
 enum Pricing<'a> {
     Search(&'a mut Pricer),
-    Pool(&'a NodePool),
+    Pool(&'a NodePool<'a>),
 }
 
 impl Pricing<'_> {

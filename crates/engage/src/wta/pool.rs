@@ -108,54 +108,57 @@ impl Pool {
     }
 
     /// Appends to every pattern its coefficients in `cuts` as units of virtual weapons
-    /// `first..` (see [`super::cuts`]). Only the patterns holding one of a cut's weapons can
-    /// have a coefficient, so each cut visits those alone.
+    /// `first..` (see [`super::cuts`]). Only the cuts weighting one of a pattern's weapons can
+    /// give it a coefficient, so each pattern computes those alone.
     pub(super) fn add_cut_units(&mut self, cuts: &[super::cuts::RankOneCut], first: u32) {
-        let entries: Vec<(usize, usize)> = self
-            .pats
+        // per weapon, the cuts weighting it (a pattern can only have a coefficient in those);
+        // each pattern gathers its candidate cuts from its own units, in cut order, so no
+        // per-pattern list is allocated (a BTreeMap of per-weapon pattern lists and a vector
+        // per pattern were 9 % of a generated envelope 80x80 proof with 55k patterns)
+        let n_ids = cuts
             .iter()
-            .enumerate()
-            .flat_map(|(j, es)| (0..es.len()).map(move |k| (j, k)))
-            .collect();
-        // per weapon of a cut, the entries holding it
-        let mut holding: std::collections::BTreeMap<u32, Vec<usize>> = cuts
-            .iter()
-            .flat_map(|c| c.weights.iter().map(|w| (w.0, Vec::new())))
-            .collect();
-        for (g, &(j, k)) in entries.iter().enumerate() {
-            for u in self.units_of(&self.pats[j][k]) {
-                if let Some(list) = holding.get_mut(&u.0) {
-                    list.push(g);
-                }
-            }
-        }
-        let mut extra: Vec<Vec<(u32, u32)>> = vec![Vec::new(); entries.len()];
-        let mut seen = vec![usize::MAX; entries.len()];
+            .flat_map(|c| c.weights.iter().map(|w| w.0 as usize + 1))
+            .max()
+            .unwrap_or(0);
+        let mut cuts_of: Vec<Vec<u32>> = vec![Vec::new(); n_ids];
         for (s, cut) in cuts.iter().enumerate() {
             for &(w, _) in &cut.weights {
-                for &g in &holding[&w] {
-                    if seen[g] == s {
-                        continue;
-                    }
-                    seen[g] = s;
-                    let (j, k) = entries[g];
-                    let beta = cut.coefficient(self.units_of(&self.pats[j][k]));
-                    if beta > 0 {
-                        extra[g].push((first + s as u32, beta));
-                    }
-                }
+                cuts_of[w as usize].push(s as u32);
             }
         }
-        let mut units =
-            Vec::with_capacity(self.units.len() + extra.iter().map(Vec::len).sum::<usize>());
-        for (g, &(j, k)) in entries.iter().enumerate() {
-            let e = self.pats[j][k];
-            let start = units.len();
-            units.extend_from_slice(&self.units[e.start as usize..(e.start + e.len) as usize]);
-            units.extend_from_slice(&extra[g]);
-            let e = &mut self.pats[j][k];
-            e.start = start as u32;
-            e.len = (units.len() - start) as u32;
+        let mut seen = vec![u32::MAX; cuts.len()];
+        let mut stamp = 0u32;
+        let mut touched: Vec<u32> = Vec::new();
+        let mut units = Vec::with_capacity(self.units.len() + self.units.len() / 4);
+        for entries in &mut self.pats {
+            for e in entries.iter_mut() {
+                let own = &self.units[e.start as usize..(e.start + e.len) as usize];
+                let start = units.len();
+                units.extend_from_slice(own);
+                touched.clear();
+                for &(w, _) in own {
+                    for &s in cuts_of.get(w as usize).map_or(&[][..], Vec::as_slice) {
+                        if seen[s as usize] != stamp {
+                            seen[s as usize] = stamp;
+                            touched.push(s);
+                        }
+                    }
+                }
+                touched.sort_unstable();
+                for &s in &touched {
+                    let beta = cuts[s as usize].coefficient(own);
+                    if beta > 0 {
+                        units.push((first + s, beta));
+                    }
+                }
+                stamp = stamp.wrapping_add(1);
+                if stamp == u32::MAX {
+                    seen.fill(u32::MAX);
+                    stamp = 0;
+                }
+                e.start = start as u32;
+                e.len = (units.len() - start) as u32;
+            }
         }
         self.units = units;
     }
@@ -232,13 +235,14 @@ impl Pool {
         forced: &[(u32, u32)],
         forbidden: &[(u32, u32)],
         max_rc: f64,
-    ) -> NodePool {
+    ) -> NodePool<'_> {
         let mut out = NodePool {
+            base: &self.units,
+            own: Vec::new(),
             pats: Vec::with_capacity(self.pats.len()),
-            units: Vec::with_capacity(self.units.len()),
+            from_base: Vec::with_capacity(self.pats.len()),
             work: 0,
         };
-        // per target, its forced units as (weapon, units) and its forbidden weapons
         let mut forced_j: Vec<(u32, u32)> = Vec::new();
         let mut forbidden_j: Vec<u32> = Vec::new();
         for (j, entries) in self.pats.iter().enumerate() {
@@ -252,7 +256,27 @@ impl Pool {
             }
             forbidden_j.clear();
             forbidden_j.extend(forbidden.iter().filter(|f| f.1 == j32).map(|f| f.0));
-            let mut kept = Vec::new();
+            let mut kept = Vec::with_capacity(entries.len());
+            if forced_j.is_empty() && forbidden_j.is_empty() {
+                // nothing fixed at this target: its patterns keep their units (those within
+                // the node's inventories), read from the pool's own list without a copy
+                for e in entries {
+                    if e.rc > max_rc {
+                        continue;
+                    }
+                    out.work += u64::from(e.len) + 1;
+                    if self
+                        .units_of(e)
+                        .iter()
+                        .all(|&(w, n)| n <= node.counts[w as usize])
+                    {
+                        kept.push(*e);
+                    }
+                }
+                out.pats.push(kept);
+                out.from_base.push(true);
+                continue;
+            }
             for e in entries {
                 if e.rc > max_rc {
                     continue;
@@ -263,7 +287,7 @@ impl Pool {
                 if !forced_j.iter().all(holds) {
                     continue;
                 }
-                let start = out.units.len();
+                let start = out.own.len();
                 let mut fits = true;
                 for &(w, n) in us {
                     let held = forced_j.iter().find(|f| f.0 == w).map_or(0, |f| f.1);
@@ -273,21 +297,22 @@ impl Pool {
                         break;
                     }
                     if m > 0 {
-                        out.units.push((w, m));
+                        out.own.push((w, m));
                     }
                 }
                 if !fits {
-                    out.units.truncate(start);
+                    out.own.truncate(start);
                     continue;
                 }
                 kept.push(Entry {
                     start: start as u32,
-                    len: (out.units.len() - start) as u32,
+                    len: (out.own.len() - start) as u32,
                     cost: e.cost,
                     rc: e.rc,
                 });
             }
             out.pats.push(kept);
+            out.from_base.push(false);
         }
         out
     }
@@ -302,10 +327,10 @@ impl Pool {
 }
 
 #[cfg(test)]
-impl NodePool {
+impl NodePool<'_> {
     /// Target `j`'s patterns, their real units (below `n_real`) sorted.
     pub(super) fn real_patterns(&self, j: usize, n_real: usize) -> Vec<Vec<(u32, u32)>> {
-        real_patterns(&self.pats[j], &self.units, n_real)
+        real_patterns(&self.pats[j], self.units(j), n_real)
     }
 }
 
@@ -329,25 +354,31 @@ fn real_sorted(units: &[(u32, u32)], n_real: usize) -> Vec<(u32, u32)> {
 }
 
 /// A node's share of the pool, in the node's terms (see [`Pool::restrict`]).
-pub(super) struct NodePool {
+pub(super) struct NodePool<'a> {
+    /// The pool's unit list: the patterns of targets with nothing fixed point into it.
+    base: &'a [(u32, u32)],
+    /// Units of the patterns of targets with forced or forbidden pairs (forced units out).
+    own: Vec<(u32, u32)>,
     pats: Vec<Vec<Entry>>,
-    units: Vec<(u32, u32)>,
+    /// Per target: whether its entries point into `base` (else into `own`).
+    from_base: Vec<bool>,
     /// Entries visited building it.
     work: u64,
 }
 
-impl NodePool {
+impl NodePool<'_> {
     /// Work units spent building it.
     pub(super) fn build_work(&self) -> u64 {
         self.work / ENTRIES_PER_UNIT
     }
 
-    fn units_of(&self, e: &Entry) -> &[(u32, u32)] {
-        &self.units[e.start as usize..(e.start + e.len) as usize]
-    }
-
-    fn priced(&self, e: &Entry, lam: &[f64]) -> f64 {
-        priced(e, &self.units, lam)
+    /// The unit list target `j`'s entries point into.
+    fn units(&self, j: usize) -> &[(u32, u32)] {
+        if self.from_base[j] {
+            self.base
+        } else {
+            &self.own
+        }
     }
 
     /// `L(λ)` of the node restricted to its pool, metered; `None` when a target has no pattern
@@ -361,9 +392,10 @@ impl NodePool {
         let mut ev = DualEval::inventories_only(pb, lam);
         let mut visited = pb.n_t as u64;
         for (j, entries) in self.pats.iter().enumerate() {
+            let units = self.units(j);
             let mut best: Option<(f64, &Entry)> = None;
             for e in entries {
-                let v = self.priced(e, lam);
+                let v = priced(e, units, lam);
                 if best.is_none_or(|b| v < b.0) {
                     best = Some((v, e));
                 }
@@ -372,10 +404,11 @@ impl NodePool {
             let (v, e) = best?;
             ev.h[j] = v;
             ev.bound += v;
-            for &(w, n) in self.units_of(e) {
+            let us = &units[e.start as usize..(e.start + e.len) as usize];
+            for &(w, n) in us {
                 ev.load[w as usize] += n;
             }
-            ev.patterns[j] = self.units_of(e).to_vec();
+            ev.patterns[j] = us.to_vec();
         }
         meter.work += visited / ENTRIES_PER_UNIT;
         Some(ev)
@@ -395,11 +428,12 @@ impl NodePool {
         let mut units = Vec::with_capacity(self.pats.len());
         let mut visited = 0;
         for (j, entries) in self.pats.iter().enumerate() {
+            let src = self.units(j);
             let mut ps = Vec::new();
             let mut us = Vec::new();
             for e in entries {
                 visited += u64::from(e.len) + 1;
-                let rc = self.priced(e, lam) - h[j];
+                let rc = priced(e, src, lam) - h[j];
                 if rc <= gap {
                     ps.push(Pattern {
                         rc: rc.max(0.0),
@@ -407,7 +441,7 @@ impl NodePool {
                         start: us.len() as u32,
                         len: e.len,
                     });
-                    us.extend_from_slice(self.units_of(e));
+                    us.extend_from_slice(&src[e.start as usize..(e.start + e.len) as usize]);
                 }
             }
             ps.sort_by(|a, b| a.rc.total_cmp(&b.rc).then(a.start.cmp(&b.start)));
