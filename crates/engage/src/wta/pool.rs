@@ -228,7 +228,8 @@ impl Pool {
     /// cost at most `max_rc` that hold every unit `forced` onto their target and no pair
     /// `forbidden`, with the forced units taken out (the node's terms: its value is the
     /// root's times the survival of the forced units, so a pattern's surviving value is the
-    /// same number), and that fit the node's inventories.
+    /// same number), and that fit the node's inventories. Targets with nothing forced or
+    /// forbidden keep their entries as they are, pointing into this pool's units.
     pub(super) fn restrict(
         &self,
         node: &Problem,
@@ -243,6 +244,7 @@ impl Pool {
             from_base: Vec::with_capacity(self.pats.len()),
             work: 0,
         };
+        // per target, its forced units as (weapon, units) and its forbidden weapons
         let mut forced_j: Vec<(u32, u32)> = Vec::new();
         let mut forbidden_j: Vec<u32> = Vec::new();
         for (j, entries) in self.pats.iter().enumerate() {
