@@ -126,8 +126,7 @@ impl Pool {
                 cuts_of[w as usize].push(s as u32);
             }
         }
-        let mut seen = vec![u32::MAX; cuts.len()];
-        let mut stamp = 0u32;
+        let mut seen = vec![false; cuts.len()];
         let mut touched: Vec<u32> = Vec::new();
         let mut units = Vec::with_capacity(self.units.len() + self.units.len() / 4);
         for entries in &mut self.pats {
@@ -138,23 +137,19 @@ impl Pool {
                 touched.clear();
                 for &(w, _) in own {
                     for &s in cuts_of.get(w as usize).map_or(&[][..], Vec::as_slice) {
-                        if seen[s as usize] != stamp {
-                            seen[s as usize] = stamp;
+                        if !seen[s as usize] {
+                            seen[s as usize] = true;
                             touched.push(s);
                         }
                     }
                 }
                 touched.sort_unstable();
                 for &s in &touched {
+                    seen[s as usize] = false;
                     let beta = cuts[s as usize].coefficient(own);
                     if beta > 0 {
                         units.push((first + s, beta));
                     }
-                }
-                stamp = stamp.wrapping_add(1);
-                if stamp == u32::MAX {
-                    seen.fill(u32::MAX);
-                    stamp = 0;
                 }
                 e.start = start as u32;
                 e.len = (units.len() - start) as u32;
@@ -383,6 +378,11 @@ impl NodePool<'_> {
         }
     }
 
+    /// The units of target `j`'s entry `e`.
+    fn units_of(&self, j: usize, e: &Entry) -> &[(u32, u32)] {
+        &self.units(j)[e.start as usize..(e.start + e.len) as usize]
+    }
+
     /// `L(λ)` of the node restricted to its pool, metered; `None` when a target has no pattern
     /// left (no plan of the node can improve the incumbent).
     pub(super) fn evaluate(
@@ -406,7 +406,7 @@ impl NodePool<'_> {
             let (v, e) = best?;
             ev.h[j] = v;
             ev.bound += v;
-            let us = &units[e.start as usize..(e.start + e.len) as usize];
+            let us = self.units_of(j, e);
             for &(w, n) in us {
                 ev.load[w as usize] += n;
             }
@@ -443,7 +443,7 @@ impl NodePool<'_> {
                         start: us.len() as u32,
                         len: e.len,
                     });
-                    us.extend_from_slice(&src[e.start as usize..(e.start + e.len) as usize]);
+                    us.extend_from_slice(self.units_of(j, e));
                 }
             }
             ps.sort_by(|a, b| a.rc.total_cmp(&b.rc).then(a.start.cmp(&b.start)));
