@@ -47,17 +47,17 @@ def main() -> None:
         plans.append(pats)
         print(f"{path}: {sum(cost(j, pats[j]) for j in range(n_t)):.6f}")
 
+    weapons = [sorted({w for plan in plans for w, _ in plan[j]}) for j in range(n_t)]
     columns = []  # (target, pattern)
     for j in range(n_t):
-        weapons = sorted({w for plan in plans for w, _ in plan[j]})
         seen = {()}
         for k in range(1, args.max_shots + 1):
-            for combo in itertools.combinations_with_replacement(weapons, k):
+            for combo in itertools.combinations_with_replacement(weapons[j], k):
                 pat = tuple(sorted((w, combo.count(w)) for w in set(combo)))
                 if all(n <= counts[w] for w, n in pat):
                     seen.add(pat)
         columns.extend((j, pat) for pat in sorted(seen))
-    mean_weapons = sum(len({w for plan in plans for w, _ in plan[j]}) for j in range(n_t)) / n_t
+    mean_weapons = sum(map(len, weapons)) / n_t
     print(f"restricted: {mean_weapons:.2f} weapons per target, {len(columns)} patterns")
 
     h = highspy.Highs()
