@@ -167,6 +167,11 @@ impl Bundle {
     }
 
     /// The true bound `L(λ̂)` at the stability centre.
+    /// The stability centre.
+    pub fn center(&self) -> &[f64] {
+        &self.center
+    }
+
     pub fn center_value(&self) -> f64 {
         self.center_value
     }
@@ -422,6 +427,12 @@ impl Bundle {
             alpha: 0.0,
             idle: 0,
         });
+    }
+
+    /// Adds the patterns of an evaluation made outside [`Self::propose`] (a line search)
+    /// as cuts, without moving the centre.
+    pub fn add_evaluation(&mut self, pb: &Problem, ev: &DualEval) {
+        self.add_cuts(pb, ev);
     }
 
     /// Moves the stability centre to `lam`, where `ev` was evaluated on `pb` (a branch's

@@ -8,12 +8,14 @@
 //! - [`reassign`]: the assignment neighbourhood (free a unit per target, reassign exactly).
 //! - [`lagrange`]: Lagrangian relaxation of the inventories, exact per-target pricing.
 //! - [`bundle`]: proximal bundle method on the per-target cutting-plane model of the dual.
+//! - `dive`: relax-and-fix from the bundle's weights (fixed targets, nested solve of the rest).
 //! - [`dual_lp`]: cutting-plane LP for the exact pattern-LP bound (small instances).
 //! - [`solver`]: exact and anytime solver with a valid lower bound under a [`Budget`].
 
 mod branch;
 pub mod bundle;
 mod cuts;
+mod dive;
 pub mod dual_lp;
 pub mod exchange;
 pub mod heuristic;
