@@ -98,7 +98,7 @@ fn bundle_phase_is_deterministic_and_its_bound_valid() {
 /// Above 300 weapons + targets under a short budget the plan comes from the relax-and-fix
 /// dive on the bundle's weights. Under the live system's budget (2M work units) on 200x200
 /// envelope s3, the hardest of the 200x200 set, it frees a part of the targets, is
-/// bit-identical run to run, and ends within 1.5 % of its bound (1.10 % measured; 3.36 %
+/// bit-identical run to run, and ends within 1.5 % of its bound (1.06 % measured; 3.36 %
 /// before the dive and the level search, whose plans came from the rounded weights).
 #[test]
 fn relax_and_fix_dive_makes_the_short_budget_plan() {
