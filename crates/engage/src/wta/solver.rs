@@ -134,6 +134,10 @@ pub(super) struct Meter {
     start: Instant,
     budget: Budget,
     pub(super) work: u64,
+    /// The longest wall time of a dual evaluation metered so far (time budgets only: a work
+    /// budget reads no clock). An evaluation cannot stop half-way, so [`Self::out`] keeps
+    /// that much in hand.
+    eval_max: Duration,
 }
 
 impl Meter {
@@ -143,6 +147,7 @@ impl Meter {
             start: Instant::now(),
             budget,
             work: 0,
+            eval_max: Duration::ZERO,
         }
     }
 
@@ -150,7 +155,11 @@ impl Meter {
     /// (pricing nodes plus one unit per target).
     pub(super) fn evaluate(&mut self, pb: &Problem, lam: &[f64], pricer: &mut Pricer) -> DualEval {
         let n0 = pricer.nodes;
+        let t0 = self.budget.time.map(|_| Instant::now());
         let ev = evaluate(pb, lam, pricer, PRICE_CAP);
+        if let Some(t0) = t0 {
+            self.eval_max = self.eval_max.max(t0.elapsed());
+        }
         self.work += pricer.nodes - n0 + pb.n_t as u64;
         ev
     }
@@ -165,7 +174,16 @@ impl Meter {
                 time: self.budget.time,
             },
             work: self.work,
+            eval_max: self.eval_max,
         }
+    }
+
+    /// The same meter with its time limit one evaluation earlier (see `eval_max`), for a
+    /// sub-task whose steps (a node's local search, its evaluations) end only between them.
+    pub(super) fn tightened(mut self) -> Self {
+        let reserve = self.eval_max;
+        self.budget.time = self.budget.time.map(|t| t.saturating_sub(reserve));
+        self
     }
 
     /// A meter for a sub-task that may spend at most `frac` of what is left of the budget
@@ -183,6 +201,7 @@ impl Meter {
             start: self.start,
             budget: Budget { work, time },
             work: self.work,
+            eval_max: self.eval_max,
         }
     }
 
@@ -191,9 +210,18 @@ impl Meter {
         self.budget.time.map(|t| self.start + t)
     }
 
+    /// Whether the budget is spent: the work, or the time less one evaluation's (see
+    /// `eval_max`). The final exact phase used to start evaluations, node re-optimisations
+    /// and node searches it could not finish: 12 of 100 runs of the ten 200x200 at 50 ms
+    /// ended 0.5-1.9 ms late; with the mean evaluation kept in hand 9 of 100, with the
+    /// longest (and the tree's meter one more evaluation earlier, see `tightened`) 1 of
+    /// 100, by 0.6 ms, the gaps unchanged (mean 0.15 %).
     pub(super) fn out(&self) -> bool {
         self.budget.work.is_some_and(|w| self.work >= w)
-            || self.budget.time.is_some_and(|t| self.start.elapsed() >= t)
+            || self
+                .budget
+                .time
+                .is_some_and(|t| self.start.elapsed() + self.eval_max >= t)
     }
     pub(super) fn ms(&self) -> f64 {
         self.start.elapsed().as_secs_f64() * 1e3
@@ -629,7 +657,7 @@ fn solve_nested(pb: &Problem, opts: &SolveOptions, dive: bool) -> WtaResult {
                     Tree::new(pb, &mut meter, &st, &lam, &columns, &mut pricer, None, None)
                 });
                 let tree_before = t.bound();
-                let mut sub = meter.capped(tree_cap);
+                let mut sub = meter.capped(tree_cap).tightened();
                 proven = t.run(
                     pb,
                     opts,
@@ -1147,6 +1175,10 @@ pub(super) fn exact(
     stats: &mut SolveStats,
 ) -> bool {
     pricer.deadline = opts.budget.time.map(|t| meter.start + t);
+    // no evaluation that cannot finish in time (the pool's attempt may have just spent it)
+    if meter.out() {
+        return false;
+    }
     // a capped pricing only lowers h_j, which keeps every reduced-cost argument valid
     let ev = meter.evaluate(pb, lam, pricer);
     let lb0 = ev.bound;
