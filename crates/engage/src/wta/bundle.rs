@@ -166,12 +166,12 @@ impl Bundle {
         b
     }
 
-    /// The true bound `L(λ̂)` at the stability centre.
     /// The stability centre.
     pub fn center(&self) -> &[f64] {
         &self.center
     }
 
+    /// The true bound `L(λ̂)` at the stability centre.
     pub fn center_value(&self) -> f64 {
         self.center_value
     }
@@ -194,7 +194,11 @@ impl Bundle {
         }
     }
 
-    fn add_cuts(&mut self, pb: &Problem, ev: &DualEval) {
+    /// Adds an evaluation's per-target patterns as cuts (new ones only; when a target has
+    /// [`MAX_CUTS`], its longest-idle cut without weight makes room), without moving the
+    /// centre: for the points of [`Self::report`] and of evaluations made outside
+    /// [`Self::propose`] (the solver's level search).
+    pub fn add_cuts(&mut self, pb: &Problem, ev: &DualEval) {
         for (j, pat) in ev.patterns.iter().enumerate() {
             let cuts = &mut self.cuts[j];
             if cuts.iter().any(|c| c.units == *pat) {
@@ -427,12 +431,6 @@ impl Bundle {
             alpha: 0.0,
             idle: 0,
         });
-    }
-
-    /// Adds the patterns of an evaluation made outside [`Self::propose`] (a line search)
-    /// as cuts, without moving the centre.
-    pub fn add_evaluation(&mut self, pb: &Problem, ev: &DualEval) {
-        self.add_cuts(pb, ev);
     }
 
     /// Moves the stability centre to `lam`, where `ev` was evaluated on `pb` (a branch's

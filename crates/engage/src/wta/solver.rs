@@ -1125,8 +1125,8 @@ fn level_search(
     };
     let ev2 = meter.evaluate(pb, &scaled(s2), pricer);
     st.lb = st.lb.max(ev1.bound).max(ev2.bound);
-    bundle.add_evaluation(pb, &ev1);
-    bundle.add_evaluation(pb, &ev2);
+    bundle.add_cuts(pb, &ev1);
+    bundle.add_cuts(pb, &ev2);
     let (s, ev) = if ev2.bound >= ev1.bound {
         (s2, ev2)
     } else {
